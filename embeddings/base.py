@@ -1,0 +1,42 @@
+"""The embedder interface: one required method, two conveniences."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Literal
+
+import numpy as np
+
+Kind = Literal["query", "document"]
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors.
+
+    Queries and documents are separate calls because asymmetric models (e5,
+    bge) prefix them differently. Subclasses load their model lazily, on the
+    first call, never at import or construction.
+    """
+
+    #: Identifies the model and its settings; an index records it and refuses
+    #: to be searched with vectors of another model.
+    model_id: str
+    dim: int
+
+    @abstractmethod
+    def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
+        """Vectors of `texts`, one row each."""
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return l2_normalize(self.encode([text], "query"))[0]
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(self.encode(texts, "document"))
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)

@@ -1,0 +1,73 @@
+"""A disk cache of document vectors keyed by model and text.
+
+Re-indexing an unchanged corpus then embeds nothing, and adding an article
+embeds only its new passages and sentences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.base import Embedder
+
+
+class EmbeddingCache:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+
+    @staticmethod
+    def key(model_id: str, text: str) -> str:
+        return hashlib.sha256(f"{model_id}\0{text}".encode()).hexdigest()
+
+    def get(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found = {}
+        for start in range(0, len(keys), 500):  # SQLite's limit on bound variables
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk)
+            found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
+        return found
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def embed_with_cache(
+    embedder: Embedder,
+    texts: list[str],
+    cache: EmbeddingCache | None,
+    progress=None,
+) -> tuple[np.ndarray, int]:
+    """Document vectors of `texts` and how many had to be computed.
+
+    `progress`, if given, is called with the number of texts done so far.
+    """
+    keys = [EmbeddingCache.key(embedder.model_id, t) for t in texts]
+    known = cache.get(list(set(keys))) if cache else {}
+    missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in known))
+    fresh: dict[str, np.ndarray] = {}
+    for start in range(0, len(missing), 16):
+        batch = missing[start : start + 16]
+        for text, vector in zip(batch, embedder.embed_documents(batch)):
+            fresh[EmbeddingCache.key(embedder.model_id, text)] = vector
+        if cache:
+            cache.put({k: fresh[k] for k in list(fresh)[-len(batch):]})
+        if progress:
+            progress(len(texts) - len(missing) + start + len(batch))
+    known.update(fresh)
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32), 0
+    return np.stack([known[k] for k in keys]).astype(np.float32), len(missing)

@@ -1,0 +1,46 @@
+"""The answer to a question: types, sentence highlighting, answerability."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Citation(BaseModel):
+    article_id: str
+    title: str
+    author: str | None
+    date: str | None
+    url: str | None
+    section: str | None
+    paragraph: int
+
+
+class RankedPassage(BaseModel):
+    rank: int
+    id: str
+    text: str
+    score: float
+    highlights: list[tuple[int, int]] = Field(
+        description="[start, end) character offsets into `text` of the answering sentence(s)"
+    )
+    citation: Citation
+
+
+class AnswerText(BaseModel):
+    text: str
+    passage: int = Field(description="`rank` of the passage the text comes from")
+
+
+class Answer(BaseModel):
+    question: str
+    answerable: bool
+    answer: AnswerText | None
+    passages: list[RankedPassage]
+    timings_ms: dict[str, float]
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=4000)

@@ -1,0 +1,124 @@
+"""Articles: Markdown files with YAML front matter, validated with pydantic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from qa.errors import ArticleError
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+ARTICLE_SUFFIXES = (".md", ".markdown")
+
+
+class FrontMatter(BaseModel):
+    """The fields we use; other fields (counts, pictures, …) are allowed and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str | None = None
+    author: str | None = None
+    date: dt.date | None = None
+    permalink: str | None = None
+    url: str | None = Field(default=None, description="full source URL; wins over permalink")
+    tags: list[str] = []
+    summary: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_prefix(cls, value: object) -> object:
+        # The seed writes '2019-11-11 22:20:00'; a citation needs the day only.
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str) and len(value) > 10 and value[10] in " T":
+            return value[:10]
+        return value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags_list(cls, value: object) -> object:
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    path: Path
+    source: str  # the whole file, as read
+    body_start: int  # offset of the body (after front matter) in `source`
+    title: str
+    author: str | None
+    date: str | None
+    url: str | None
+    tags: tuple[str, ...]
+
+    @property
+    def body(self) -> str:
+        return self.source[self.body_start :]
+
+
+def article_id(path: Path) -> str:
+    return path.stem
+
+
+def parse_article(path: Path, source: str, site_url: str) -> Article:
+    match = _FRONT_MATTER.match(source)
+    meta: dict = {}
+    body_start = 0
+    if match:
+        body_start = match.end()
+        try:
+            meta = yaml.safe_load(match.group(1) or "") or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the '---'
+            raise ArticleError(path, f"front matter is not valid YAML ({exc})", line) from exc
+        if not isinstance(meta, dict):
+            raise ArticleError(path, "front matter must be a YAML mapping (key: value lines)", 2)
+    try:
+        front = FrontMatter.model_validate(meta)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ArticleError(path, f"front matter has invalid fields: {problems}") from exc
+    return Article(
+        id=article_id(path),
+        path=path,
+        source=source,
+        body_start=body_start,
+        title=front.title or path.stem,
+        author=front.author,
+        date=front.date.isoformat() if front.date else None,
+        url=front.url or (urljoin(site_url, front.permalink) if front.permalink else None),
+        tags=tuple(front.tags),
+    )
+
+
+def read_article(path: Path, site_url: str) -> Article:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise ArticleError(path, f"cannot be read ({exc.strerror})") from exc
+    return parse_article(path, source.replace("\r\n", "\n"), site_url)
+
+
+def load_corpus(corpus_dir: Path, site_url: str) -> tuple[list[Article], list[ArticleError]]:
+    """Every article of the folder, and the errors of those that could not be read."""
+    articles, errors = [], []
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.suffix in ARTICLE_SUFFIXES):
+        try:
+            articles.append(read_article(path, site_url))
+        except ArticleError as exc:
+            errors.append(exc)
+    return articles, errors

@@ -1,0 +1,175 @@
+"""`qa eval`: retrieval quality on a question file or a SQuAD-format set."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from embeddings.base import Embedder
+from embeddings.cache import EmbeddingCache
+from qa.errors import QAError
+from qa.index import Index, write_index
+from qa.records import ArticleInfo, PassageRecord
+from qa.service import QAService
+from qa.text import normalize, sentence_spans, squash_whitespace
+from qa.tokenize import Tokenizer
+
+RETRIEVERS = ("hybrid", "bm25", "dense")
+
+
+class TestQuestion(BaseModel):
+    question: str
+    expect: list[str]
+
+
+class EvalFileError(QAError):
+    pass
+
+
+def load_questions(path: Path) -> list[TestQuestion]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return TypeAdapter(list[TestQuestion]).validate_python(data)
+    except OSError as exc:
+        raise EvalFileError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise EvalFileError(f"{path}: not valid YAML ({exc})") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise EvalFileError(
+            f"{path}: entry {first['loc'][0] if first['loc'] else '?'} is not "
+            f"`- question: …` with `expect: [ … ]` ({first['msg']})"
+        ) from exc
+
+
+def _matcher(expect: list[str]) -> Callable[[str], bool]:
+    needles = [squash_whitespace(normalize(e)).lower() for e in expect]
+    return lambda text: any(n in squash_whitespace(normalize(text)).lower() for n in needles)
+
+
+def _rank(index: Index, service: QAService, retriever: str, question: str, k: int) -> list[int]:
+    """Passage rows, best first, as the chosen retriever orders them."""
+    search_text = question
+    query = index.query(search_text, embed=retriever != "bm25")
+    return [h.row for h in getattr(index, retriever).search(query, k)]
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    if not latencies:
+        return {"p50": 0.0, "p95": 0.0}
+    return {"p50": round(float(np.percentile(latencies, 50)), 2),
+            "p95": round(float(np.percentile(latencies, 95)), 2)}
+
+
+def evaluate_questions(service: QAService, questions: list[TestQuestion],
+                       retriever: str = "hybrid", progress=None) -> dict:
+    """hit@1/3/5 and mrr over answerable questions, no-answer recall over the
+    others, false no-answer rate, and latency of the full service call."""
+    index = service.index
+    ranks, no_answer_hits, false_no_answer, latencies = [], [], [], []
+    failures = []
+    for item in questions:
+        started = time.perf_counter()
+        answer = service.ask(item.question, top_k=5)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if not item.expect:
+            no_answer_hits.append(not answer.answerable)
+            if answer.answerable:
+                failures.append({"question": item.question, "problem": "answered, should not be"})
+        else:
+            relevant = _matcher(item.expect)
+            if retriever == "hybrid":
+                texts = [p.text for p in answer.passages]
+            else:
+                texts = [index.passages[r].text for r in _rank(index, service, retriever, item.question, 5)]
+            rank = next((i for i, t in enumerate(texts) if relevant(t)), None)
+            ranks.append(rank)
+            false_no_answer.append(not answer.answerable)
+            if rank != 0 or not answer.answerable:
+                failures.append({"question": item.question, "rank": None if rank is None else rank + 1,
+                                 "answerable": answer.answerable})
+        if progress:
+            progress()
+    found = [r for r in ranks if r is not None]
+    n = max(len(ranks), 1)
+    return {
+        "questions": len(questions),
+        "answerable_questions": len(ranks),
+        "retriever": retriever,
+        "hit@1": round(sum(r < 1 for r in found) / n, 3),
+        "hit@3": round(sum(r < 3 for r in found) / n, 3),
+        "hit@5": round(sum(r < 5 for r in found) / n, 3),
+        "mrr": round(sum(1 / (r + 1) for r in found) / n, 3),
+        "no_answer_recall": round(float(np.mean(no_answer_hits)), 3) if no_answer_hits else None,
+        "false_no_answer": round(float(np.mean(false_no_answer)), 3) if false_no_answer else None,
+        "latency_ms": percentiles(latencies),
+        "failures": failures,
+    }
+
+
+@dataclass
+class SquadSet:
+    articles: list[ArticleInfo]
+    passages: list[PassageRecord]
+    questions: list[tuple[str, int]]  # (question, row of its own context)
+
+
+def load_squad(path: Path) -> SquadSet:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise EvalFileError(f"{path}: not SQuAD-format JSON with a top-level `data` list ({exc})") from exc
+    articles, passages, questions = [], [], []
+    for a_no, article in enumerate(data):
+        article_id = f"a{a_no}"
+        articles.append(ArticleInfo(article_id, article.get("title", article_id), None, None, None))
+        for p_no, paragraph in enumerate(article["paragraphs"], start=1):
+            row = len(passages)
+            text = paragraph["context"]
+            passages.append(PassageRecord(f"{article_id}#p{p_no}", article_id, text, None, p_no,
+                                          (0, len(text)), tuple(sentence_spans(text))))
+            questions += [(qa["question"], row) for qa in paragraph["qas"]]
+    return SquadSet(articles, passages, questions)
+
+
+def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,
+                   retriever: str = "hybrid", progress=None) -> dict:
+    """Every context a passage in a temporary index; every question scored
+    against its own context."""
+    cache = EmbeddingCache(cache_dir / "embeddings.sqlite")
+    with tempfile.TemporaryDirectory(prefix="qa-squad-") as tmp:
+        report = write_index(Path(tmp) / "index", squad.articles, squad.passages, embedder, tokenizer,
+                             cache, {"squad": True})
+        index = Index.load(Path(tmp) / "index", embedder, tokenizer)
+    cache.close()
+    ranks, latencies = [], []
+    for question, row in squad.questions:
+        started = time.perf_counter()
+        query = index.query(question, embed=retriever != "bm25")
+        rows = [h.row for h in getattr(index, retriever).search(query, 10)]
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranks.append(rows.index(row) if row in rows else None)
+        if progress:
+            progress()
+    n = len(ranks)
+    found = [r for r in ranks if r is not None]
+    return {
+        "questions": n,
+        "passages": len(squad.passages),
+        "retriever": retriever,
+        "recall@1": round(sum(r < 1 for r in found) / n, 4),
+        "recall@5": round(sum(r < 5 for r in found) / n, 4),
+        "mrr@10": round(sum(1 / (r + 1) for r in found) / n, 4),
+        "index_build_s": round(report.seconds, 2),
+        "embedded_passages_and_sentences": report.embedded,
+        "passages_per_s": round(len(squad.passages) / report.seconds, 1) if report.seconds else None,
+        "latency_ms": percentiles(latencies),
+    }

@@ -1,0 +1,47 @@
+"""What an index stores about articles and passages, and how it (de)serialises."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from qa.corpus import Article
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    id: str
+    title: str
+    author: str | None
+    date: str | None
+    url: str | None
+    tags: tuple[str, ...] = ()
+    path: str = ""
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleInfo:
+        return cls(article.id, article.title, article.author, article.date, article.url,
+                   article.tags, str(article.path))
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    id: str
+    article_id: str
+    text: str
+    section: str | None
+    paragraph: int
+    span: tuple[int, int]
+    sentences: tuple[tuple[int, int], ...]  # [start, end) of each sentence in `text`
+    links: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> PassageRecord:
+        return cls(
+            **{**data,
+               "span": tuple(data["span"]),
+               "sentences": tuple(tuple(s) for s in data["sentences"]),
+               "links": tuple(data.get("links", ()))}
+        )

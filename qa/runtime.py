@@ -1,0 +1,75 @@
+"""Wiring: settings → embedder, tokenizer, index. The one place that knows
+which concrete classes the settings select."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from embeddings.base import Embedder
+from embeddings.cache import EmbeddingCache
+from qa.chunker import ChunkSettings
+from qa.index import BuildReport, Index, Progress, collect_passages, write_index
+from qa.settings import Settings
+from qa.tokenize import Tokenizer
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embedder == "sentence-transformers":
+        from embeddings.sentence_transformers import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(
+            settings.model, settings.query_prompt, settings.document_prompt
+        )
+    from embeddings.e5 import E5Embedder
+
+    return E5Embedder(threads=settings.embed_threads)
+
+
+def make_tokenizer(settings: Settings) -> Tokenizer:
+    return Tokenizer(settings.user_dict)
+
+
+def chunk_settings(settings: Settings) -> ChunkSettings:
+    return ChunkSettings(settings.max_passage_chars, settings.min_passage_chars)
+
+
+def settings_record(settings: Settings) -> dict:
+    """The settings an index depends on besides the model; recorded in its manifest."""
+    user_dict = settings.user_dict.read_text(encoding="utf-8") if settings.user_dict else ""
+    return {
+        "max_passage_chars": settings.max_passage_chars,
+        "min_passage_chars": settings.min_passage_chars,
+        "site_url": settings.site_url,
+        "user_dict": user_dict,
+    }
+
+
+def build_index(
+    settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None
+) -> BuildReport:
+    articles, passages, errors = collect_passages(
+        settings.corpus_dir, settings.site_url, chunk_settings(settings)
+    )
+    embedder = embedder or make_embedder(settings)
+    cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
+    try:
+        settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
+        report = write_index(settings.index_dir, articles, passages, embedder,
+                             make_tokenizer(settings), cache, settings_record(settings), progress)
+    finally:
+        cache.close()
+    report.errors = errors
+    return report
+
+
+def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
+    return Index.load(settings.index_dir, embedder or make_embedder(settings),
+                      make_tokenizer(settings), settings_record(settings))
+
+
+def open_service(settings: Settings, embedder: Embedder | None = None):
+    """The answer service over the index on disk, configured by `settings`."""
+    from qa.service import QAService
+
+    return QAService(open_index(settings, embedder), max_question_chars=settings.max_question_chars,
+                     default_top_k=settings.top_k, answer_threshold=settings.answer_threshold)

@@ -1,0 +1,138 @@
+"""The one service call every client uses: question in, answer with
+passages, highlights and citations out. Knows nothing of HTTP or Slack."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
+from qa.errors import InvalidQuestionError, PassageNotFoundError
+from qa.evidence import TermWeights, highlight, sentence_scores
+from qa.index import Index
+from qa.records import ArticleInfo, PassageRecord
+from qa.retrieval import top_hits
+
+MAX_TOP_K = 20
+# A follow-up that points back ("它包含哪些子产品？") is searched together with
+# the question before it.
+_ANAPHORA = re.compile(
+    r"它|他们|她们|它们|其|该|这个|那个|这些|那些|此|上述|前者|后者|\b(it|its|they|them|their|this|that|these|those)\b",
+    re.IGNORECASE,
+)
+
+
+class QAService:
+    def __init__(self, index: Index, max_question_chars: int = 500, default_top_k: int = 5,
+                 answer_threshold: float = 0.5, cache_size: int = 1024):
+        self.index = index
+        self.max_question_chars = max_question_chars
+        self.default_top_k = default_top_k
+        self.answer_threshold = answer_threshold
+        self._weights = TermWeights(index)
+        self._answer = lru_cache(maxsize=cache_size)(self._compute)
+
+    # --- the service call -------------------------------------------------
+    def ask(self, question: str, top_k: int | None = None,
+            history: Sequence[Turn] = ()) -> Answer:
+        started = time.perf_counter()
+        question = self._valid_question(question)
+        top_k = self._valid_top_k(top_k)
+        search_text = self._search_text(question, history)
+        before = self._answer.cache_info().hits
+        answer = self._answer(question, search_text, top_k)
+        if self._answer.cache_info().hits > before:  # repeated question: no work done
+            total = (time.perf_counter() - started) * 1000
+            answer = answer.model_copy(update={"timings_ms": {"cache": total, "total": total}})
+        return answer
+
+    def _compute(self, question: str, search_text: str, top_k: int) -> Answer:
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+        query = self.index.query(search_text)
+        timings["embed"] = _ms_since(clock)
+
+        clock = time.perf_counter()
+        scores = self.index.hybrid.scores(query)
+        hits = top_hits(scores, top_k)
+        timings["search"] = _ms_since(clock)
+
+        clock = time.perf_counter()
+        words = self._weights.words(search_text)
+        passages = []
+        for rank, hit in enumerate(hits, start=1):
+            record = self.index.passages[hit.row]
+            sentences = sentence_scores(self.index, self._weights, query, words, hit.row)
+            passages.append(RankedPassage(
+                rank=rank, id=record.id, text=record.text, score=round(hit.score, 4),
+                highlights=highlight(sentences, record.sentences),
+                citation=self.citation(record),
+            ))
+        confidence = self._confidence(query, words, [h.row for h in hits])
+        answerable = bool(passages) and confidence >= self.answer_threshold
+        answer = None
+        if passages:
+            best = passages[0]
+            answer = AnswerText(text="".join(best.text[s:e] for s, e in best.highlights), passage=1)
+        timings["answer"] = _ms_since(clock)
+        timings["total"] = sum(timings.values())
+        return Answer(question=question, answerable=answerable, answer=answer,
+                      passages=passages, timings_ms={k: round(v, 3) for k, v in timings.items()})
+
+    def _confidence(self, query, words: list[str], rows: list[int]) -> float:
+        """How sure we are that the best passages answer: 0 to 1."""
+        if not rows:
+            return 0.0
+        lexical = max(self._weights.coverage(words, self.index.passages[r].text) for r in rows[:3])
+        dense = float(np.max(self.index.dense.scores(query)[rows[:3]]))
+        return 0.5 * lexical + 0.5 * min(1.0, max(0.0, (dense - 0.80) / 0.12))
+
+    # --- input ---------------------------------------------------------------
+    def _valid_question(self, question: str) -> str:
+        question = question.strip()
+        if not question:
+            raise InvalidQuestionError("the question is empty: ask something, e.g. “ACP 2.0 是什么？”")
+        if len(question) > self.max_question_chars:
+            raise InvalidQuestionError(
+                f"the question is {len(question)} characters long; the limit is "
+                f"{self.max_question_chars}. Shorten it."
+            )
+        return question
+
+    def _valid_top_k(self, top_k: int | None) -> int:
+        top_k = self.default_top_k if top_k is None else top_k
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise InvalidQuestionError(f"top_k is {top_k}; it must be between 1 and {MAX_TOP_K}")
+        return top_k
+
+    @staticmethod
+    def _search_text(question: str, history: Sequence[Turn]) -> str:
+        earlier = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
+        if earlier and _ANAPHORA.search(question):
+            return f"{earlier[-1]} {question}"
+        return question
+
+    # --- lookups ---------------------------------------------------------------
+    def articles(self) -> list[ArticleInfo]:
+        return list(self.index.articles.values())
+
+    def passage(self, passage_id: str) -> tuple[PassageRecord, Citation]:
+        row = self.index.rows_by_id.get(passage_id)
+        if row is None:
+            raise PassageNotFoundError(passage_id)
+        record = self.index.passages[row]
+        return record, self.citation(record)
+
+    def citation(self, record: PassageRecord) -> Citation:
+        article = self.index.articles[record.article_id]
+        return Citation(article_id=article.id, title=article.title, author=article.author,
+                        date=article.date, url=article.url, section=record.section,
+                        paragraph=record.paragraph)
+
+
+def _ms_since(clock: float) -> float:
+    return (time.perf_counter() - clock) * 1000

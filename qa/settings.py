@@ -1,0 +1,103 @@
+"""All settings in one class: defaults < YAML file < environment variables.
+
+The YAML file is `qa.yaml` in the working directory, or the file named by
+QA_CONFIG. Environment variables are the setting's name in capitals with the
+prefix QA_ (QA_TOP_K=3), except Slack's own SLACK_SIGNING_SECRET and
+SLACK_BOT_TOKEN.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG = Path("qa.yaml")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QA_", extra="forbid", validate_default=True)
+
+    # Corpus and index
+    corpus_dir: Path = Field(Path("corpus"), description="folder of Markdown articles")
+    index_dir: Path = Field(Path("var/index"), description="where `qa index` writes the index")
+    cache_dir: Path = Field(Path("var/cache"), description="embedding cache (model + text → vector)")
+    site_url: str = Field("https://linux.cn", description="base of relative `permalink`s in front matter")
+    user_dict: Path | None = Field(None, description="extra jieba dictionary (`word freq tag` lines)")
+    max_passage_chars: int = Field(800, ge=50, description="longer paragraphs are split at sentence ends")
+    min_passage_chars: int = Field(20, ge=0, description="shorter fragments join a neighbour")
+
+    # Embedding model
+    embedder: Literal["e5", "sentence-transformers"] = Field(
+        "e5", description="`e5`: bundled multilingual-e5-small; `sentence-transformers`: any model"
+    )
+    model: str = Field("", description="sentence-transformers model name or local folder")
+    query_prompt: str = Field("", description="text put before questions (e.g. `query: `)")
+    document_prompt: str = Field("", description="text put before passages (e.g. `passage: `)")
+    embed_threads: int | None = Field(None, ge=1, description="threads of the bundled model (default: all cores)")
+
+    # Answers
+    top_k: int = Field(5, ge=1, le=20, description="passages returned when a request does not say")
+    max_question_chars: int = Field(500, ge=1, description="longer questions are refused")
+    answer_threshold: float = Field(0.5, ge=0, le=1, description="confidence below which `answerable` is false")
+
+    # HTTP service
+    host: str = Field("127.0.0.1", description="address `qa serve` listens on")
+    port: int = Field(8000, ge=1, le=65535, description="port `qa serve` listens on")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed to call the API from a browser (`*` for any)"
+    )
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="larger request bodies are refused (413)")
+
+    # Slack
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+        description="Slack app's signing secret; with the bot token it turns the bot on",
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token"),
+        description="Slack bot token (`xoxb-…`)",
+    )
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
+
+    @model_validator(mode="after")
+    def _backend_needs_model(self) -> Settings:
+        if self.embedder == "sentence-transformers" and not self.model:
+            raise ValueError(
+                "embedder is sentence-transformers but no model is set: set QA_MODEL "
+                "(or `model:` in qa.yaml) to a model name or a local model folder"
+            )
+        return self
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_signing_secret or self.slack_bot_token)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config = Path(os.environ.get("QA_CONFIG", DEFAULT_CONFIG))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config.is_file():
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

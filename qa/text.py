@@ -1,0 +1,68 @@
+"""Chinese text handling: one normalisation and one sentence splitter.
+
+`normalize` is applied to passages at index time and to questions at query
+time, so that full-width letters, Traditional characters and compatibility
+forms all meet on the same spelling. Offsets (highlights, spans) are always
+computed on the original text, never on the normalised one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Sentence enders, optionally followed by closing quotes/brackets that belong to
+# the sentence they close (`。”`, `！」`). An English full stop only ends a
+# sentence before white space, so "ACP 2.0" and "v3.1" stay whole.
+_CLOSERS = "”’」』）》\"')］】"
+_SENTENCE = re.compile(
+    rf"""
+    .*?                                   # shortest run of text
+    (?:
+        (?:[。！？；!?;]+|…+|\.(?=\s))      # a sentence end (…… counts as one)
+        [{_CLOSERS}]*                      # closing quotes stay with it
+      | $                                 # or the end of the text
+    )
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width, compatibility forms), Traditional → Simplified."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """`[start, end)` spans of the sentences of `text`, white space trimmed.
+
+    The spans cover every non-blank character once, so joining them loses
+    nothing.
+    """
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.span()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+def squash_whitespace(text: str) -> str:
+    """Remove all white space: how `expect` strings are matched to passages."""
+    return re.sub(r"\s+", "", text)

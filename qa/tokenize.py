@@ -1,0 +1,76 @@
+"""Word tokens for BM25: normalised text cut by jieba with the corpus's domain terms.
+
+The tokenizer is an object (no jieba global state), built once per index and
+injected wherever tokens are needed, so index time and query time agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import jieba
+
+from qa.text import normalize
+
+_WORD = re.compile(r"\w", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("qa.data").joinpath(name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+class Tokenizer:
+    """`tokens(text)` → the normalised, lower-cased search tokens of `text`."""
+
+    def __init__(self, user_dict: Path | None = None):
+        self._user_dict = user_dict
+
+    @cached_property
+    def _jieba(self) -> jieba.Tokenizer:
+        jieba.setLogLevel(logging.WARNING)
+        cutter = jieba.Tokenizer()
+        lines = _data_lines("userdict.txt")
+        if self._user_dict:
+            lines += self._user_dict.read_text(encoding="utf-8").splitlines()
+        for line in lines:
+            word, freq, _tag = (line.rsplit(None, 2) + ["", ""])[:3]
+            if word.strip():
+                cutter.add_word(word.lower(), int(freq) if freq.isdigit() else None)
+        return cutter
+
+    @cached_property
+    def synonyms(self) -> dict[str, list[str]]:
+        pairs = (line.split("=", 1) for line in _data_lines("synonyms.txt"))
+        return {left.strip(): right.split() for left, right in pairs}
+
+    @cached_property
+    def stopwords(self) -> frozenset[str]:
+        return frozenset(word for line in _data_lines("stopwords.txt") for word in line.split())
+
+    @cached_property
+    def stop_chars(self) -> frozenset[str]:
+        """Single characters that carry no topic (的, 是, 哪, 几, …)."""
+        return frozenset(w for w in self.stopwords if len(w) == 1) | frozenset("个些哪几么啥吗呢")
+
+    def tokens(self, text: str) -> list[str]:
+        out = []
+        for token in self._jieba.lcut_for_search(normalize(text).lower()):
+            if _WORD.search(token):
+                out.extend(self.synonyms.get(token, [token]))
+        return out
+
+    def content_tokens(self, text: str) -> list[str]:
+        """Tokens without stop words: what a question is about."""
+        return [t for t in self.tokens(text) if t not in self.stopwords]
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping CJK character pairs: recall for words jieba cuts differently."""
+    chars = _CJK.findall(normalize(text))
+    return [a + b for a, b in zip(chars, chars[1:])]

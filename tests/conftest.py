@@ -1,0 +1,78 @@
+"""Shared fixtures: a tiny fixture corpus, a deterministic hashing embedder
+for fast tests, and an index of the seed interview built with the real
+bundled model for the tests that check retrieval quality."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.base import Embedder, Kind
+from qa.runtime import build_index, open_index
+from qa.service import QAService
+from qa.settings import Settings
+from qa.tokenize import Tokenizer
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+SEED_CORPUS = ROOT / "corpus"
+
+
+class HashingEmbedder(Embedder):
+    """Deterministic bag-of-character-bigrams vectors: texts that share
+    characters are similar. Fast, no model, good enough for plumbing tests."""
+
+    model_id = "test-hashing"
+    dim = 64
+
+    def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for a, b in zip(text, text[1:] + " "):
+                digest = hashlib.blake2b((a + b).encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
+        return out
+
+
+@pytest.fixture(scope="session")
+def tokenizer() -> Tokenizer:
+    return Tokenizer()
+
+
+def _settings(tmp: Path, corpus: Path, **overrides) -> Settings:
+    return Settings(corpus_dir=corpus, index_dir=tmp / "index", cache_dir=tmp / "cache", **overrides)
+
+
+@pytest.fixture
+def fixture_settings(tmp_path: Path) -> Settings:
+    """Settings over a copy of the fixture corpus, in a fresh folder."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    return _settings(tmp_path, corpus)
+
+
+@pytest.fixture(scope="session")
+def fixture_service(tmp_path_factory: pytest.TempPathFactory) -> QAService:
+    """A service over the fixture corpus with the hashing embedder."""
+    tmp = tmp_path_factory.mktemp("fixture-index")
+    settings = _settings(tmp, FIXTURE_CORPUS)
+    build_index(settings, HashingEmbedder())
+    return QAService(open_index(settings, HashingEmbedder()))
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The seed interview indexed with the real bundled model (e5)."""
+    tmp = tmp_path_factory.mktemp("seed-index")
+    settings = _settings(tmp, SEED_CORPUS, cache_dir=ROOT / "var" / "cache")
+    build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_service(seed_settings: Settings) -> QAService:
+    return QAService(open_index(seed_settings))
