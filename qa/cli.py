@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"qa: invalid settings (qa.yaml or QA_* variables):\n{exc}", file=sys.stderr)
         return 2
+    except QAError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 2
     try:
         return args.run(settings, args)
     except QAError as exc:

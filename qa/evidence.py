@@ -1,16 +1,22 @@
-"""Evidence inside passages: which words of a question a text contains, and
-which sentence of a passage answers best."""
+"""Evidence inside passages: which words of a question a text contains, which
+sentence of a passage answers best, and whether the best passages answer at all."""
 
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import numpy as np
 
 from qa.index import Index
 from qa.retrieval import Query, minmax
-from qa.text import normalize
+from qa.text import normalize, squash_whitespace
+
+# A Latin name with a version number ("ACP 3.0", "Helm v3") must match as a
+# whole: an article about ACP 2.0 and ACE 3.0 does not answer about ACP 3.0.
+_VERSIONED_NAME = re.compile(r"[a-z][a-z\-]*\s*v?\d+(?:\.\d+)*", re.IGNORECASE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class TermWeights:
@@ -22,24 +28,44 @@ class TermWeights:
     """
 
     def __init__(self, index: Index):
-        self._texts = [normalize(p.text).lower() for p in index.passages]
-        self._tokenizer = index.tokenizer
+        self._index = index
+        self._texts = [_comparable(p.text) for p in index.passages]
         self.idf = lru_cache(maxsize=65536)(self._idf)
+        self.sentences = lru_cache(maxsize=4096)(self._sentences)
+        cjk = sum(bool(_CJK.search(p.text)) for p in index.passages)
+        self.corpus_is_cjk = cjk * 2 >= len(index.passages)
 
     def _idf(self, word: str) -> float:
         df = sum(word in text for text in self._texts)
         return math.log(1 + len(self._texts) / (df + 0.5))
 
+    def _sentences(self, row: int) -> tuple[str, ...]:
+        passage = self._index.passages[row]
+        return tuple(_comparable(passage.text[s:e]) for s, e in passage.sentences)
+
     def words(self, question: str) -> list[str]:
-        return list(dict.fromkeys(self._tokenizer.content_tokens(question)))
+        """The question's content words, versioned names kept whole."""
+        names = [_comparable(m.group(0)) for m in _VERSIONED_NAME.finditer(normalize(question))]
+        rest = _VERSIONED_NAME.sub(" ", normalize(question))
+        return list(dict.fromkeys(names + self._index.tokenizer.content_tokens(rest)))
 
     def coverage(self, words: list[str], text: str) -> float:
-        """IDF-weighted share of `words` that occur in `text` (0 to 1)."""
+        """IDF-weighted share of `words` that occur in `text` (already comparable)."""
         if not words:
             return 0.0
-        text = normalize(text).lower()
         total = sum(self.idf(w) for w in words)
         return sum(self.idf(w) for w in words if w in text) / total
+
+    def passage_coverage(self, words: list[str], row: int) -> float:
+        return self.coverage(words, self._texts[row])
+
+    def is_cross_lingual(self, question: str) -> bool:
+        """An English question over Chinese articles (or the reverse): words cannot be compared."""
+        return bool(_CJK.search(question)) != self.corpus_is_cjk
+
+
+def _comparable(text: str) -> str:
+    return squash_whitespace(normalize(text)).lower()
 
 
 def sentence_scores(index: Index, weights: TermWeights, query: Query, words: list[str],
@@ -48,12 +74,9 @@ def sentence_scores(index: Index, weights: TermWeights, query: Query, words: lis
     question (normalised within the passage), half the question words it holds."""
     passage = index.passages[row]
     dense_all = index.dense.sentence_scores(query)
-    cosines = np.array([
-        dense_all[index.sentence_ids[(row, k)]] if (row, k) in index.sentence_ids else -1.0
-        for k in range(len(passage.sentences))
-    ], dtype=np.float32)
-    cosines[cosines < 0] = cosines.max(initial=0) if len(passage.sentences) == 1 else 0
-    lexical = np.array([weights.coverage(words, passage.text[s:e]) for s, e in passage.sentences])
+    ids = [index.sentence_ids.get((row, k)) for k in range(len(passage.sentences))]
+    cosines = np.array([dense_all[i] if i is not None else 0.0 for i in ids], dtype=np.float32)
+    lexical = np.array([weights.coverage(words, s) for s in weights.sentences(row)])
     return 0.5 * minmax(cosines) + 0.5 * lexical
 
 
@@ -63,6 +86,25 @@ def highlight(scores: np.ndarray, spans: tuple[tuple[int, int], ...],
     if not len(scores):
         return []
     best = float(scores.max())
-    return [spans[k] for k in range(len(spans)) if scores[k] >= best * share and scores[k] > 0] or [
-        spans[int(scores.argmax())]
-    ]
+    chosen = [spans[k] for k in range(len(spans)) if scores[k] > 0 and scores[k] >= best * share]
+    return chosen or [spans[int(scores.argmax())]]
+
+
+def confidence(index: Index, weights: TermWeights, query: Query, question: str,
+               words: list[str], rows: list[int]) -> float:
+    """How sure we are that the best passages answer, 0 to 1.
+
+    Retrieval always returns *something*, and cosine scores of unanswerable
+    questions overlap those of answerable ones. What separates them is whether
+    the question's own (weighted) words appear in the best passages: an
+    unanswerable question asks about something the articles never name. Only
+    when the question is in another language than the articles, where words
+    cannot be compared, the best sentence's cosine decides.
+    """
+    if not rows:
+        return 0.0
+    if weights.is_cross_lingual(question):
+        best = float(index.dense.sentence_scores(query).max(initial=0))
+        passage = float(index.dense.passage_scores(query)[rows[0]])
+        return float(np.clip((max(best, passage) - 0.70) / 0.10, 0, 1))
+    return max(weights.passage_coverage(words, r) for r in rows[:3])

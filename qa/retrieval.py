@@ -29,6 +29,8 @@ class Query:
     text: str
     terms: list[str]  # BM25 terms: words, CJK bigrams and characters
     vector: np.ndarray | None = None
+    # Cosines to every passage and sentence, computed once per question.
+    passage_scores: np.ndarray | None = field(default=None, repr=False)
     sentence_scores: np.ndarray | None = field(default=None, repr=False)
 
 
@@ -144,8 +146,14 @@ class DenseRetriever:
             query.sentence_scores = self._all_scores(self._sentences, _vector(query))
         return query.sentence_scores
 
+    def passage_scores(self, query: Query) -> np.ndarray:
+        """Cosine of the question to every passage (cached on the query)."""
+        if query.passage_scores is None:
+            query.passage_scores = self._all_scores(self._passages, _vector(query))
+        return query.passage_scores
+
     def scores(self, query: Query) -> np.ndarray:
-        passage = self._all_scores(self._passages, _vector(query))
+        passage = self.passage_scores(query)
         if not self._sentences.size or not self._sentence_weight:
             return passage
         best = passage.copy()  # a passage without sentences is its own best sentence

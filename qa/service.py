@@ -8,11 +8,9 @@ import time
 from collections.abc import Sequence
 from functools import lru_cache
 
-import numpy as np
-
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
 from qa.errors import InvalidQuestionError, PassageNotFoundError
-from qa.evidence import TermWeights, highlight, sentence_scores
+from qa.evidence import TermWeights, confidence, highlight, sentence_scores
 from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import top_hits
@@ -28,7 +26,7 @@ _ANAPHORA = re.compile(
 
 class QAService:
     def __init__(self, index: Index, max_question_chars: int = 500, default_top_k: int = 5,
-                 answer_threshold: float = 0.5, cache_size: int = 1024):
+                 answer_threshold: float = 0.4, cache_size: int = 1024):
         self.index = index
         self.max_question_chars = max_question_chars
         self.default_top_k = default_top_k
@@ -72,8 +70,8 @@ class QAService:
                 highlights=highlight(sentences, record.sentences),
                 citation=self.citation(record),
             ))
-        confidence = self._confidence(query, words, [h.row for h in hits])
-        answerable = bool(passages) and confidence >= self.answer_threshold
+        sure = confidence(self.index, self._weights, query, search_text, words, [h.row for h in hits])
+        answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
         if passages:
             best = passages[0]
@@ -82,14 +80,6 @@ class QAService:
         timings["total"] = sum(timings.values())
         return Answer(question=question, answerable=answerable, answer=answer,
                       passages=passages, timings_ms={k: round(v, 3) for k, v in timings.items()})
-
-    def _confidence(self, query, words: list[str], rows: list[int]) -> float:
-        """How sure we are that the best passages answer: 0 to 1."""
-        if not rows:
-            return 0.0
-        lexical = max(self._weights.coverage(words, self.index.passages[r].text) for r in rows[:3])
-        dense = float(np.max(self.index.dense.scores(query)[rows[:3]]))
-        return 0.5 * lexical + 0.5 * min(1.0, max(0.0, (dense - 0.80) / 0.12))
 
     # --- input ---------------------------------------------------------------
     def _valid_question(self, question: str) -> str:

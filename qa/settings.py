@@ -20,7 +20,13 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from qa.errors import QAError
+
 DEFAULT_CONFIG = Path("qa.yaml")
+
+
+class SettingsFileError(QAError):
+    pass
 
 
 class Settings(BaseSettings):
@@ -47,7 +53,9 @@ class Settings(BaseSettings):
     # Answers
     top_k: int = Field(5, ge=1, le=20, description="passages returned when a request does not say")
     max_question_chars: int = Field(500, ge=1, description="longer questions are refused")
-    answer_threshold: float = Field(0.5, ge=0, le=1, description="confidence below which `answerable` is false")
+    answer_threshold: float = Field(
+        0.4, ge=0, le=1, description="share of the question's weighted words the best passages must hold"
+    )
 
     # HTTP service
     host: str = Field("127.0.0.1", description="address `qa serve` listens on")
@@ -93,6 +101,11 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         config = Path(os.environ.get("QA_CONFIG", DEFAULT_CONFIG))
+        if "QA_CONFIG" in os.environ and not config.is_file():
+            raise SettingsFileError(
+                f"QA_CONFIG names {config}, which is not a file: point it at your YAML "
+                f"settings file, or unset it to use ./{DEFAULT_CONFIG} (optional)"
+            )
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if config.is_file():
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
