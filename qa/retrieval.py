@@ -125,7 +125,7 @@ class DenseRetriever:
         sentences: VectorIndex,
         sentence_rows: np.ndarray,
         sentence_weight: float = 0.5,
-        candidates: int = 1000,
+        candidates: int = 20000,
     ):
         self._passages = passages
         self._sentences = sentences
@@ -172,7 +172,10 @@ def _vector(query: Query) -> np.ndarray:
 
 
 def minmax(scores: np.ndarray) -> np.ndarray:
-    low, high = float(scores.min(initial=0)), float(scores.max(initial=0))
+    """Scores rescaled to [0, 1] (all zeros when they are all equal)."""
+    if not len(scores):
+        return scores
+    low, high = float(scores.min()), float(scores.max())
     if high - low < 1e-9:
         return np.zeros_like(scores)
     return (scores - low) / (high - low)
