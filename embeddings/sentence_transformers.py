@@ -16,7 +16,8 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, model: str, query_prompt: str = "", document_prompt: str = ""):
         self._model_name = model
         self._prompts = {"query": query_prompt, "document": document_prompt}
-        self.model_id = f"sentence-transformers:{Path(model).name or model}"
+        folder = Path(model).expanduser()
+        self.model_id = f"sentence-transformers:{folder.resolve() if folder.is_dir() else model}"
         if query_prompt or document_prompt:
             self.model_id += f" (prompts {query_prompt!r}, {document_prompt!r})"
 
@@ -40,7 +41,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     @cached_property
     def dim(self) -> int:  # type: ignore[override]
-        return int(self._model.get_sentence_embedding_dimension())
+        return int(self._model.get_embedding_dimension())
 
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
         prompt = self._prompts[kind]

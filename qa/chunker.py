@@ -15,11 +15,12 @@ from qa.corpus import Article
 from qa.text import sentence_spans
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
 _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(\*\*|\*|~~|`)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
 _SOFT_BREAK = re.compile(r"\s*\n\s*")
 _COMMA_SPLIT = re.compile(r"(?<=[，、,：:])")
@@ -57,7 +58,7 @@ def strip_markup(text: str) -> tuple[str, list[str]]:
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     for _ in range(2):  # nested emphasis such as ***x***
-        text = _EMPHASIS.sub(r"\2", text)
+        text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
     text = _LIST_MARK.sub("", text)
     return _SOFT_BREAK.sub(_join_lines, text).strip(), [u for u in links if u]
 
@@ -109,6 +110,10 @@ def _blocks(article: Article) -> list[_Block]:
             raw = raw.strip().partition("\n")[2]
             if not raw.strip():
                 continue
+        lines = raw.strip().splitlines()
+        if len(lines) > 1 and _SETEXT_UNDERLINE.match(lines[-1]):  # "标题\n===" or "标题\n---"
+            section = strip_markup(" ".join(lines[:-1]))[0] or None
+            continue
         if _RULE.match(raw.strip()):
             continue
         text, links = strip_markup(raw)
@@ -173,7 +178,7 @@ def _split_unit(sentence: str, max_chars: int) -> list[str]:
     """A sentence longer than the budget: cut at commas, else at the budget."""
     if len(sentence) <= max_chars:
         return [sentence]
-    clauses = [c for c in _COMMA_SPLIT.split(sentence) if c]
+    clauses = [c.strip() for c in _COMMA_SPLIT.split(sentence) if c.strip()]
     if len(clauses) == 1:
         return [sentence[i : i + max_chars] for i in range(0, len(sentence), max_chars)]
     return [piece for clause in clauses for piece in _split_unit(clause, max_chars)]

@@ -19,6 +19,10 @@ class ArticleError(QAError):
         super().__init__(f"{where}: {reason}")
 
 
+class CorpusEmptyError(QAError):
+    """No article of the corpus folder has a passage to index."""
+
+
 class IndexNotFoundError(QAError):
     def __init__(self, index_dir: Path):
         super().__init__(

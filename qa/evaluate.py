@@ -55,10 +55,9 @@ def _matcher(expect: list[str]) -> Callable[[str], bool]:
     return lambda text: any(n in squash_whitespace(normalize(text)).lower() for n in needles)
 
 
-def _rank(index: Index, service: QAService, retriever: str, question: str, k: int) -> list[int]:
+def _rank(index: Index, retriever: str, question: str, k: int) -> list[int]:
     """Passage rows, best first, as the chosen retriever orders them."""
-    search_text = question
-    query = index.query(search_text, embed=retriever != "bm25")
+    query = index.query(question, embed=retriever != "bm25")
     return [h.row for h in getattr(index, retriever).search(query, k)]
 
 
@@ -89,7 +88,7 @@ def evaluate_questions(service: QAService, questions: list[TestQuestion],
             if retriever == "hybrid":
                 texts = [p.text for p in answer.passages]
             else:
-                texts = [index.passages[r].text for r in _rank(index, service, retriever, item.question, 5)]
+                texts = [index.passages[r].text for r in _rank(index, retriever, item.question, 5)]
             rank = next((i for i, t in enumerate(texts) if relevant(t)), None)
             ranks.append(rank)
             false_no_answer.append(not answer.answerable)

@@ -8,6 +8,7 @@ from pathlib import Path
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.chunker import ChunkSettings
+from qa.errors import CorpusEmptyError
 from qa.index import BuildReport, Index, Progress, collect_passages, write_index
 from qa.settings import Settings
 from qa.tokenize import Tokenizer
@@ -50,6 +51,10 @@ def build_index(
     articles, passages, errors = collect_passages(
         settings.corpus_dir, settings.site_url, chunk_settings(settings)
     )
+    if not passages:
+        skipped = "".join(f"\n  skipped {e}" for e in errors)
+        raise CorpusEmptyError(f"no readable article in {settings.corpus_dir}: add Markdown files "
+                               f"(.md) with YAML front matter{skipped}")
     embedder = embedder or make_embedder(settings)
     cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
     try:

@@ -22,6 +22,8 @@ _ANAPHORA = re.compile(
     r"它|他们|她们|它们|其|该|这个|那个|这些|那些|此|上述|前者|后者|\b(it|its|they|them|their|this|that|these|those)\b",
     re.IGNORECASE,
 )
+# Words that contain one of those characters without pointing back.
+_NOT_ANAPHORA = re.compile(r"应该|活该|其他|其它|其实|其余|尤其|极其|与其|因此|如此|此外|彼此|从此")
 
 
 class QAService:
@@ -73,7 +75,7 @@ class QAService:
         sure = confidence(self.index, self._weights, query, search_text, words, [h.row for h in hits])
         answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
-        if passages:
+        if answerable:
             best = passages[0]
             answer = AnswerText(text="".join(best.text[s:e] for s, e in best.highlights), passage=1)
         timings["answer"] = _ms_since(clock)
@@ -102,7 +104,7 @@ class QAService:
     @staticmethod
     def _search_text(question: str, history: Sequence[Turn]) -> str:
         earlier = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
-        if earlier and _ANAPHORA.search(question):
+        if earlier and _ANAPHORA.search(_NOT_ANAPHORA.sub(" ", question)):
             return f"{earlier[-1]} {question}"
         return question
 

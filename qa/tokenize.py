@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +25,21 @@ def _data_lines(name: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
+@lru_cache(maxsize=4)
+def _load_jieba(extra_dict: str, whole_words: tuple[str, ...]) -> jieba.Tokenizer:
+    """A jieba tokenizer with the domain dictionary; loading takes about a
+    second, so one is shared by every Tokenizer with the same dictionary."""
+    jieba.setLogLevel(logging.WARNING)
+    cutter = jieba.Tokenizer()
+    for line in _data_lines("userdict.txt") + extra_dict.splitlines():
+        word, freq, _tag = (line.rsplit(None, 2) + ["", ""])[:3]
+        if word.strip():
+            cutter.add_word(word.lower(), int(freq) if freq.isdigit() else None)
+    for word in whole_words:  # a synonym applies only to a token jieba emits whole
+        cutter.add_word(word)
+    return cutter
+
+
 class Tokenizer:
     """`tokens(text)` → the normalised, lower-cased search tokens of `text`."""
 
@@ -33,16 +48,8 @@ class Tokenizer:
 
     @cached_property
     def _jieba(self) -> jieba.Tokenizer:
-        jieba.setLogLevel(logging.WARNING)
-        cutter = jieba.Tokenizer()
-        lines = _data_lines("userdict.txt")
-        if self._user_dict:
-            lines += self._user_dict.read_text(encoding="utf-8").splitlines()
-        for line in lines:
-            word, freq, _tag = (line.rsplit(None, 2) + ["", ""])[:3]
-            if word.strip():
-                cutter.add_word(word.lower(), int(freq) if freq.isdigit() else None)
-        return cutter
+        extra = self._user_dict.read_text(encoding="utf-8") if self._user_dict else ""
+        return _load_jieba(extra, tuple(self.synonyms))
 
     @cached_property
     def synonyms(self) -> dict[str, list[str]]:
