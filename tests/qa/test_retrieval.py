@@ -1,0 +1,285 @@
+"""qa.retrieval: BM25, dense and hybrid retrievers behind one interface."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.base import l2_normalize
+from embeddings.store import VectorIndex
+from qa.retrieval import (
+    BM25Retriever,
+    DenseRetriever,
+    Hit,
+    HybridRetriever,
+    Query,
+    lexical_terms,
+    minmax,
+    query_terms,
+    top_hits,
+)
+from qa.tokenize import Tokenizer
+
+# A four-document corpus with a known ranking (terms as the tokenizer would give them).
+DOCS = [
+    ["kubernetes", "容器", "编排"],
+    ["helm", "kubernetes", "包管理", "工具"],
+    ["龙井", "绿茶", "杭州"],
+    ["普洱", "茶", "云南", "茶"],
+]
+
+
+def _bm25_oracle(docs: list[list[str]], terms: list[str], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+    """Lucene BM25, written out: idf · tf / (tf + k1 · (1 − b + b · |d| / avgdl))."""
+    avgdl = sum(map(len, docs)) / len(docs)
+    scores = np.zeros(len(docs))
+    for row, doc in enumerate(docs):
+        for term in set(terms):
+            df = sum(term in d for d in docs)
+            if df:
+                idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+                tf = doc.count(term)
+                scores[row] += idf * tf / (tf + k1 * (1 - b + b * len(doc) / avgdl))
+    return scores
+
+
+@pytest.fixture(scope="module")
+def bm25() -> BM25Retriever:
+    return BM25Retriever.build(DOCS)
+
+
+@pytest.mark.parametrize(
+    ("terms", "ranking"),
+    [
+        (["kubernetes"], [0, 1]),  # shorter document first
+        (["helm"], [1]),
+        (["茶"], [3]),
+        (["kubernetes", "编排"], [0, 1]),
+        (["kubernetes", "helm"], [1, 0]),
+        (["绿茶", "茶"], [3, 2]),  # same idf: 茶 twice beats 绿茶 once
+    ],
+)
+def test_bm25_known_ranking(bm25: BM25Retriever, terms: list[str], ranking: list[int]) -> None:
+    hits = bm25.search(Query("q", terms), 4)
+    assert [h.row for h in hits if h.score > 0] == ranking
+
+
+@pytest.mark.parametrize(
+    "terms", [["kubernetes"], ["helm"], ["茶"], ["kubernetes", "编排"], ["绿茶", "茶", "云南"]]
+)
+def test_bm25_scores_equal_the_formula(bm25: BM25Retriever, terms: list[str]) -> None:
+    np.testing.assert_allclose(bm25.scores(Query("q", terms)), _bm25_oracle(DOCS, terms), rtol=1e-5)
+
+
+@pytest.mark.parametrize("terms", [[], ["unknown"], ["没有", "的词"]])
+def test_bm25_query_without_known_terms_scores_zero(bm25: BM25Retriever, terms: list[str]) -> None:
+    scores = bm25.scores(Query("q", terms))
+    assert scores.shape == (4,)
+    assert not scores.any()
+    assert [h.score for h in bm25.search(Query("q", terms), 2)] == [0.0, 0.0]
+
+
+def test_bm25_unknown_terms_are_ignored(bm25: BM25Retriever) -> None:
+    np.testing.assert_array_equal(bm25.scores(Query("q", ["茶", "unknown"])), bm25.scores(Query("q", ["茶"])))
+
+
+def test_bm25_save_and_load(tmp_path: Path, bm25: BM25Retriever) -> None:
+    bm25.save(str(tmp_path / "bm25"))
+    loaded = BM25Retriever.load(str(tmp_path / "bm25"), 4)
+    query = Query("q", ["kubernetes", "茶"])
+    np.testing.assert_array_equal(loaded.scores(query), bm25.scores(query))
+
+
+# --- top_hits and minmax --------------------------------------------------------------
+
+
+def test_top_hits_orders_best_first() -> None:
+    scores = np.array([0.1, 0.9, 0.5, 0.7], dtype=np.float32)
+    assert top_hits(scores, 3) == [
+        Hit(1, pytest.approx(0.9)),
+        Hit(3, pytest.approx(0.7)),
+        Hit(2, pytest.approx(0.5)),
+    ]
+
+
+@pytest.mark.parametrize(("k", "rows"), [(0, []), (-2, []), (1, [1]), (4, [1, 3, 2, 0]), (100, [1, 3, 2, 0])])
+def test_top_hits_clamps_k(k: int, rows: list[int]) -> None:
+    scores = np.array([0.1, 0.9, 0.5, 0.7], dtype=np.float32)
+    assert [h.row for h in top_hits(scores, k)] == rows
+
+
+def test_top_hits_of_no_scores_is_empty() -> None:
+    assert top_hits(np.zeros(0, dtype=np.float32), 5) == []
+
+
+def test_top_hits_returns_python_types() -> None:
+    (hit,) = top_hits(np.array([0.25], dtype=np.float32), 1)
+    assert type(hit.row) is int and type(hit.score) is float
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ([2.0, 4.0, 3.0], [0.0, 1.0, 0.5]),
+        ([-1.0, 1.0], [0.0, 1.0]),
+        ([0.7, 0.7, 0.7], [0.0, 0.0, 0.0]),  # no spread: no information
+        ([], []),
+    ],
+)
+def test_minmax(scores: list[float], expected: list[float]) -> None:
+    np.testing.assert_allclose(minmax(np.array(scores, dtype=np.float32)), expected)
+
+
+# --- hybrid -------------------------------------------------------------------------------
+
+
+class FixedScores:
+    """A retriever whose scores are given: for a hand-made fusion case."""
+
+    def __init__(self, scores: list[float]):
+        self._scores = np.array(scores, dtype=np.float32)
+
+    def scores(self, query: Query) -> np.ndarray:
+        return self._scores
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        return top_hits(self._scores, k)
+
+
+def test_hybrid_is_convex_combination_of_minmax_scores() -> None:
+    lexical = FixedScores([0.0, 2.0, 4.0, 1.0])  # minmax → 0, .5, 1, .25
+    dense = FixedScores([0.9, 0.7, 0.5, 0.8])  # minmax → 1, .5, 0, .75
+    hybrid = HybridRetriever(lexical, dense, lexical_weight=0.25)
+    query = Query("q", [])
+    np.testing.assert_allclose(hybrid.scores(query), [0.75, 0.5, 0.25, 0.625], rtol=1e-6)
+    assert [h.row for h in hybrid.search(query, 4)] == [0, 3, 1, 2]
+    even = HybridRetriever(lexical, dense)  # default: equal weights
+    np.testing.assert_allclose(even.scores(query), [0.5, 0.5, 0.5, 0.5], rtol=1e-6)
+
+
+def test_hybrid_with_no_lexical_match_follows_dense() -> None:
+    hybrid = HybridRetriever(FixedScores([0, 0, 0]), FixedScores([0.2, 0.6, 0.4]))
+    np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.0, 0.5, 0.25])
+    assert [h.row for h in hybrid.search(Query("q", []), 2)] == [1, 2]
+
+
+# --- dense --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dense_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(11)
+    passages = l2_normalize(rng.normal(size=(12, 8)))
+    sentences = l2_normalize(rng.normal(size=(20, 8)))
+    owners = np.sort(rng.choice(np.arange(9), size=20))  # passages 9–11 have no indexed sentence
+    queries = l2_normalize(rng.normal(size=(6, 8)))
+    return passages, sentences, owners, queries
+
+
+def _dense_oracle(
+    passages: np.ndarray, sentences: np.ndarray, owners: np.ndarray, query: np.ndarray, weight: float
+) -> np.ndarray:
+    """(1 − w) · cos(q, passage) + w · max(cos(q, passage), cos(q, its best sentence))."""
+    passage = passages @ query
+    best = passage.copy()
+    for s, row in enumerate(owners):
+        best[row] = max(best[row], sentences[s] @ query)
+    return (1 - weight) * passage + weight * best
+
+
+@pytest.mark.parametrize("weight", [0.5, 0.3, 0.0, 1.0])
+def test_dense_scores_equal_numpy_brute_force(dense_data, weight: float) -> None:
+    passages, sentences, owners, queries = dense_data
+    dense = DenseRetriever(VectorIndex.build(passages), VectorIndex.build(sentences), owners, weight)
+    for vector in queries:
+        query = Query("q", [], vector)
+        expected = _dense_oracle(passages, sentences, owners, vector, weight)
+        np.testing.assert_allclose(dense.scores(query), expected, atol=1e-5)
+        assert [h.row for h in dense.search(query, 5)] == list(np.argsort(-expected, kind="stable")[:5])
+
+
+def test_dense_sentence_scores_are_cosines_cached_on_the_query(dense_data) -> None:
+    passages, sentences, owners, queries = dense_data
+    dense = DenseRetriever(VectorIndex.build(passages), VectorIndex.build(sentences), owners)
+    query = Query("q", [], queries[0])
+    first = dense.sentence_scores(query)
+    np.testing.assert_allclose(first, sentences @ queries[0], atol=1e-5)
+    assert dense.sentence_scores(query) is first
+
+
+def test_dense_without_sentences_is_passage_cosine(dense_data) -> None:
+    passages, _, _, queries = dense_data
+    empty = VectorIndex.build(np.zeros((0, 8), dtype=np.float32))
+    dense = DenseRetriever(VectorIndex.build(passages), empty, np.zeros(0, dtype=np.int64))
+    np.testing.assert_allclose(dense.scores(Query("q", [], queries[1])), passages @ queries[1], atol=1e-5)
+
+
+def test_dense_candidates_beyond_the_limit_get_the_lowest_seen_score(dense_data) -> None:
+    passages, sentences, owners, queries = dense_data
+    dense = DenseRetriever(
+        VectorIndex.build(passages), VectorIndex.build(sentences), owners, sentence_weight=0.0, candidates=3
+    )
+    cosines = passages @ queries[2]
+    top3 = np.argsort(-cosines)[:3]
+    scores = dense.scores(Query("q", [], queries[2]))
+    np.testing.assert_allclose(scores[top3], cosines[top3], atol=1e-5)
+    rest = np.setdiff1d(np.arange(12), top3)
+    np.testing.assert_allclose(scores[rest], cosines[top3[-1]], atol=1e-5)
+
+
+def test_dense_needs_the_query_vector(dense_data) -> None:
+    passages, sentences, owners, _ = dense_data
+    dense = DenseRetriever(VectorIndex.build(passages), VectorIndex.build(sentences), owners)
+    with pytest.raises(ValueError, match="embed it first"):
+        dense.scores(Query("q", ["词"]))
+
+
+def test_hybrid_of_real_parts_is_their_normalised_mix(dense_data, bm25: BM25Retriever) -> None:
+    passages, sentences, owners, queries = dense_data
+    dense = DenseRetriever(VectorIndex.build(passages[:4]), VectorIndex.build(sentences[:0]), owners[:0])
+    query = Query("q", ["kubernetes", "茶"], queries[3])
+    hybrid = HybridRetriever(bm25, dense, lexical_weight=0.4)
+    expected = 0.4 * minmax(bm25.scores(query)) + 0.6 * minmax(passages[:4] @ queries[3])
+    np.testing.assert_allclose(hybrid.scores(query), expected, atol=1e-5)
+
+
+# --- query terms ----------------------------------------------------------------------------
+
+
+def test_lexical_terms_are_content_words_then_their_cjk_grams(tokenizer: Tokenizer) -> None:
+    assert lexical_terms(tokenizer, "灵雀云的产品分几层？") == [
+        "灵雀云",
+        "产品",
+        "分",
+        "几层",
+        "灵",
+        "雀",
+        "云",
+        "灵雀",
+        "雀云",  # inside 灵雀云
+        "产",
+        "品",
+        "产品",  # inside 产品
+        # 几层: 几 is a stop character, 层 alone makes no gram
+    ]
+
+
+def test_query_terms_are_distinct(tokenizer: Tokenizer) -> None:
+    terms = query_terms(tokenizer, "灵雀云的产品分几层？灵雀云")
+    assert terms == ["灵雀云", "产品", "分", "几层", "灵", "雀", "云", "灵雀", "雀云", "产", "品"]
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("K8s 是什么？", ["kubernetes"]),
+        ("What is the ACP?", ["acp"]),
+        ("的了吗？", []),
+        ("靈雀雲", ["灵雀云", "灵", "雀", "云", "灵雀", "雀云"]),
+    ],
+)
+def test_query_terms_drop_question_words(tokenizer: Tokenizer, text: str, terms: list[str]) -> None:
+    assert query_terms(tokenizer, text) == terms
