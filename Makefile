@@ -48,3 +48,6 @@ eval-bench: install  ## retrieval on the public CMRC 2018 and DRCD sets (slow th
 
 clean:  ## remove the index and the embedding cache
 	rm -rf var/
+
+bench: index  ## load benchmark of `qa serve` with wrk (c=1, 8, 32; repeated questions) against the targets
+	$(PY) -m bench.load

@@ -1,0 +1,58 @@
+"""The HTTP face of the service: JSON API, chat widget and demo page (and the
+Slack bot when it is configured). `create_app` builds it; nothing is built at
+import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.cors import add_cors
+from api.errors import add_error_handlers
+from api.limits import BodySizeLimit
+from api.loading import ServiceLoader
+from api.routes import ROUTERS
+from qa.runtime import open_service
+from qa.service import QAService
+from qa.settings import Settings
+
+DESCRIPTION = """Ask questions about the indexed interviews and articles; answers come
+with the passages that answer them, the answering sentence highlighted, and citations.
+
+Every error has one body: `{"error": {"status": 422, "code": "invalid_question", "message": "…"}}`.
+
+Embed the chat widget in any page with
+`<script src="http://127.0.0.1:8000/static/widget.js"></script>`."""
+
+
+def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
+    """The app over the index in `settings.index_dir`, loaded in the background
+    at start-up; or over `service`, ready at once (tests pass their own)."""
+    app = FastAPI(title="Interview QA", version=version("interview-qa"), description=DESCRIPTION,
+                  lifespan=_lifespan)
+    app.state.settings = settings
+    app.state.loader = ServiceLoader(app.state, lambda: open_service(settings))
+    if service is not None:
+        app.state.loader.publish(service)
+
+    add_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    add_cors(app, settings.cors_origins)  # added last: outermost, so errors get CORS headers too
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
+
+    if settings.slack_enabled:
+        from api.slack import add_slack_routes
+        add_slack_routes(app, settings)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.loader.start()  # returns at once; /readyz says when the index is in
+    yield

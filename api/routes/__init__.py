@@ -1,0 +1,5 @@
+"""The API's routers, one module per concern."""
+
+from api.routes import ask, health, lookup, pages
+
+ROUTERS = (ask.router, lookup.router, health.router, pages.router)

@@ -1,0 +1,24 @@
+"""Liveness and readiness, for people and for orchestrators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ServiceDep
+from api.errors import documented
+from api.schemas import Health, Readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> Health:
+    """The process is up (200 even while the index loads)."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", responses=documented(503))
+async def readyz(service: ServiceDep) -> Readiness:
+    """200 once the index is loaded and the model warmed up; 503 before, or when
+    it failed to load, with the reason and its fix."""
+    return Readiness(status="ready", articles=len(service.articles()))

@@ -1,0 +1,65 @@
+"""Request and response bodies of the JSON API that `qa.answer` does not
+already define (its `Answer` is the /api/ask response as it stands)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qa.answer import Citation, Turn
+from qa.records import ArticleInfo, PassageRecord
+from qa.service import MAX_TOP_K
+
+MAX_HISTORY_TURNS = 50
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"question": "它包含哪些子产品？", "top_k": 5,
+         "history": [{"role": "user", "content": "ACP 2.0 是什么？"}]},
+    ]})
+
+    question: str = Field(description="1 to 500 characters after trimming (the limit is the "
+                                      "`max_question_chars` setting)")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K,
+                              description=f"passages to return, 1 to {MAX_TOP_K}; default 5 "
+                                          "(the `top_k` setting)")
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS,
+                                description="earlier turns of the conversation, oldest first, so "
+                                            "that a follow-up such as “它包含哪些子产品？” is understood")
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    author: str | None
+    date: str | None
+    url: str | None
+    tags: list[str]
+
+    @classmethod
+    def of(cls, article: ArticleInfo) -> ArticleOut:
+        return cls(id=article.id, title=article.title, author=article.author, date=article.date,
+                   url=article.url, tags=list(article.tags))
+
+
+class PassageOut(BaseModel):
+    id: str
+    article_id: str
+    text: str
+    section: str | None
+    paragraph: int
+    citation: Citation
+
+    @classmethod
+    def of(cls, record: PassageRecord, citation: Citation) -> PassageOut:
+        return cls(id=record.id, article_id=record.article_id, text=record.text,
+                   section=record.section, paragraph=record.paragraph, citation=citation)
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(BaseModel):
+    status: str = Field(examples=["ready"])
+    articles: int = Field(description="articles in the loaded index")

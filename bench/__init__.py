@@ -1,0 +1,1 @@
+"""Load benchmark of the HTTP service: `make bench` (python -m bench.load)."""

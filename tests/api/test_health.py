@@ -1,0 +1,125 @@
+"""Liveness, readiness, and the index loading in the background."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+import api.app
+from api.app import create_app
+from api.loading import ServiceLoader
+from qa.errors import IndexMismatchError, IndexNotFoundError
+from qa.runtime import build_index, open_service
+from qa.service import QAService
+from qa.settings import Settings
+from tests.conftest import HashingEmbedder
+
+LOADING = "the index is still loading; try again in a few seconds."
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def settled(client: TestClient) -> Callable[[], bool]:
+    """Readiness no longer says "still loading" (it is ready, or it failed)."""
+    return lambda: client.get("/readyz").json().get("error", {}).get("code") != "index_loading"
+
+
+def test_healthz_is_200(client: TestClient):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_is_200_with_a_loaded_service(client: TestClient):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "articles": 2}
+
+
+def test_readyz_is_503_until_the_index_has_loaded(fixture_settings: Settings, fixture_service: QAService,
+                                                  monkeypatch: pytest.MonkeyPatch, error_body):
+    release = threading.Event()
+
+    def slow_open(settings: Settings) -> QAService:
+        release.wait(10)
+        return fixture_service
+
+    monkeypatch.setattr(api.app, "open_service", slow_open)
+    with TestClient(create_app(fixture_settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        before = client.get("/readyz")
+        asked = client.post("/api/ask", json={"question": "Helm 是什么？"})
+        release.set()
+        wait_until(lambda: client.get("/readyz").status_code == 200)
+        after = client.post("/api/ask", json={"question": "Helm 是什么？"})
+
+    assert (before.status_code, before.headers["retry-after"]) == (503, "5")
+    assert before.json() == error_body(503, "index_loading", LOADING)
+    assert asked.json() == error_body(503, "index_loading", LOADING)
+    assert after.status_code == 200
+
+
+def test_missing_index_is_503_with_the_command_that_builds_it(fixture_settings: Settings, error_body):
+    expected = error_body(503, "index_not_found",
+                          f"the index is not loaded: {IndexNotFoundError(fixture_settings.index_dir)}")
+
+    with TestClient(create_app(fixture_settings)) as client:
+        wait_until(settled(client))
+        ready, asked = client.get("/readyz"), client.post("/api/ask", json={"question": "Helm"})
+        articles, live = client.get("/api/articles"), client.get("/healthz")
+
+    assert "Build it with `qa index`" in expected["error"]["message"]
+    assert [r.status_code for r in (ready, asked, articles)] == [503, 503, 503]
+    assert ready.json() == asked.json() == articles.json() == expected
+    assert live.status_code == 200
+
+
+def test_index_built_after_start_is_picked_up_without_restart(fixture_settings: Settings,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(api.app, "open_service", lambda s: open_service(s, HashingEmbedder()))
+    monkeypatch.setattr(ServiceLoader, "retry_seconds", 0.0)
+
+    with TestClient(create_app(fixture_settings)) as client:
+        wait_until(settled(client))
+        assert client.get("/readyz").status_code == 503
+        build_index(fixture_settings, HashingEmbedder())
+        wait_until(lambda: client.get("/readyz").status_code == 200)
+
+
+def test_index_built_with_another_model_is_503_and_says_so(fixture_settings: Settings, error_body):
+    build_index(fixture_settings, HashingEmbedder())  # the app opens it with the e5 model
+    with pytest.raises(IndexMismatchError) as mismatch:
+        open_service(fixture_settings)
+
+    with TestClient(create_app(fixture_settings)) as client:
+        wait_until(settled(client))
+        response = client.get("/readyz")
+
+    assert response.json() == error_body(503, "index_mismatch", f"the index is not loaded: {mismatch.value}")
+
+
+def test_unexpected_load_failure_is_503_and_logged(fixture_settings: Settings, error_body,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   caplog: pytest.LogCaptureFixture):
+    def broken_open(settings: Settings) -> QAService:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(api.app, "open_service", broken_open)
+    with TestClient(create_app(fixture_settings)) as client:
+        wait_until(settled(client))
+        response = client.get("/readyz")
+
+    assert response.json() == error_body(
+        503, "index_unavailable", "the index failed to load; the server log has the details.")
+    assert "disk on fire" in caplog.text

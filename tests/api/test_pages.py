@@ -1,0 +1,46 @@
+"""The demo page, the widget script, and the OpenAPI page."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_demo_page_embeds_the_widget(client: TestClient):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<script src="/static/widget.js"></script>' in response.text
+
+
+def test_widget_script_is_served_from_the_package(client: TestClient):
+    response = client.get("/static/widget.js")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert "attachShadow" in response.text
+
+
+def test_missing_static_file_is_404_with_the_error_body(client: TestClient, error_body):
+    response = client.get("/static/nothing.js")
+
+    assert response.status_code == 404
+    assert response.json() == error_body(
+        404, "not_found", "no such route: GET /static/nothing.js. The API lives under /api/; /docs lists it.")
+
+
+def test_openapi_page_is_served(client: TestClient):
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    assert "swagger-ui" in response.text.lower()
+
+
+def test_openapi_documents_the_error_body(client: TestClient):
+    schema = client.get("/openapi.json").json()
+
+    ask = schema["paths"]["/api/ask"]["post"]
+    assert ask["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"}
+    assert {"/api/articles", "/api/passages/{passage_id}", "/healthz", "/readyz"} <= schema["paths"].keys()
+    assert "/" not in schema["paths"]

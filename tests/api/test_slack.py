@@ -1,0 +1,444 @@
+"""The Slack bot end to end: requests signed with slack_sdk's own signature
+code go to the real app; what the bot sends goes to a stand-in of the Slack
+Web API (and of `response_url`) served on 127.0.0.1, which records it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from slack_sdk.signature import SignatureVerifier
+
+from api.app import create_app
+from api.slack import ROUTE, SlackConfigError, add_slack_routes
+from api.slack_blocks import NO_ANSWER
+from qa.service import QAService
+from qa.settings import Settings
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-1111-2222-test-token"
+BOT_USER, BOT_ID = "UQABOT", "BQABOT"
+ASKER = "UASKER"
+POST_MESSAGE = "/api/chat.postMessage"
+RESPONSE_URL_PATH = "/response/T1/1234/abcd"
+
+
+# --- the stand-in Slack ----------------------------------------------------------------
+class SlackStandIn:
+    """A local Slack Web API (auth.test, chat.postMessage) and response_url
+    endpoint that records every call: `calls` is a list of (path, payload)."""
+
+    def __init__(self, auth_test: dict | None = None):
+        self.calls: list[tuple[str, dict]] = []
+        self.auth_test = auth_test or {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID,
+                                       "team_id": "T1", "user": "qa", "team": "Test"}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def posts(self, path: str) -> list[dict]:
+        return [payload for called, payload in self.calls if called == path]
+
+    def wait_for(self, path: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(self.posts(path)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        posts = self.posts(path)
+        assert len(posts) >= count, f"expected {count} call(s) to {path} within {timeout} s, got {self.calls}"
+        return posts
+
+    def __enter__(self) -> SlackStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def _reply_to(self, path: str, payload: dict) -> tuple[str, bytes]:
+        if path.startswith("/response/"):
+            return "text/plain", b"ok"
+        if path == "/api/auth.test":
+            return "application/json", json.dumps(self.auth_test).encode()
+        return "application/json", json.dumps({"ok": True, "channel": payload.get("channel"),
+                                               "ts": "1700000099.000200"}).encode()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                is_json = self.headers.get("Content-Type", "").startswith("application/json")
+                payload = json.loads(body) if is_json and body else dict(parse_qsl(body))
+                stand_in.calls.append((self.path, payload))
+                content_type, reply = stand_in._reply_to(self.path, payload)
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: object) -> None:  # keep test output quiet
+                pass
+
+        return Handler
+
+
+class RecordingService:
+    """The fixture service, remembering the questions it was asked."""
+
+    def __init__(self, inner: QAService):
+        self.inner = inner
+        self.questions: list[str] = []
+        self.release = threading.Event()
+        self.release.set()  # a test clears it to hold answers back
+
+    def ask(self, question: str, top_k: int | None = None, history=()):
+        self.questions.append(question)
+        assert self.release.wait(10), "test never released the answer"
+        return self.inner.ask(question, top_k=top_k, history=history)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+
+# --- fixtures -----------------------------------------------------------------------------
+def slack_settings(base: Settings, api: SlackStandIn, **overrides) -> Settings:
+    values = {"slack_signing_secret": SecretStr(SECRET), "slack_bot_token": SecretStr(TOKEN),
+              "slack_api_url": api.url + "/api/", **overrides}
+    return base.model_copy(update=values)
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as api:
+        yield api
+
+
+@pytest.fixture
+def service(fixture_service: QAService) -> RecordingService:
+    return RecordingService(fixture_service)
+
+
+@pytest.fixture
+def app(fixture_settings: Settings, slack_api: SlackStandIn, service: RecordingService) -> Iterator[FastAPI]:
+    app = create_app(slack_settings(fixture_settings, slack_api), service=service)
+    yield app
+    finish_answers(app)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+def finish_answers(app: FastAPI) -> None:
+    """Wait until every answer being worked on in the background is posted."""
+    app.state.slack.listener_runner.listener_executor.shutdown(wait=True)
+
+
+# --- requests from "Slack" ---------------------------------------------------------------
+def post(client: TestClient, body: str, *, timestamp: float | None = None, secret: str = SECRET,
+         signed: bool = True, headers: dict | None = None):
+    content_type = "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
+    sent = {"Content-Type": content_type, **(headers or {})}
+    if signed:
+        ts = str(int(time.time() if timestamp is None else timestamp))
+        sent["X-Slack-Request-Timestamp"] = ts
+        sent["X-Slack-Signature"] = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return client.post(ROUTE, content=body.encode(), headers=sent)
+
+
+def mention(text: str, *, event_id: str = "Ev001", ts: str = "1700000000.000100", **fields) -> str:
+    event = {"type": "app_mention", "user": ASKER, "text": text, "ts": ts, "channel": "C1",
+             "event_ts": ts, **fields}
+    return json.dumps({"token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+                       "event": event, "event_id": event_id, "event_time": 1700000000})
+
+
+def slash(text: str, slack_api: SlackStandIn) -> str:
+    return urlencode({"token": "legacy", "team_id": "T1", "channel_id": "C1", "user_id": ASKER,
+                      "command": "/ask", "text": text, "trigger_id": "1.2.3",
+                      "response_url": slack_api.url + RESPONSE_URL_PATH})
+
+
+def all_text(message: dict) -> str:
+    return json.dumps(message.get("blocks"), ensure_ascii=False) + message.get("text", "")
+
+
+# --- the handshake and answers ---------------------------------------------------------------
+def test_url_verification_returns_the_challenge(client):
+    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"})
+    response = post(client, body)
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+
+
+def test_mention_is_answered_in_its_thread_with_citations(client, slack_api):
+    response = post(client, mention(f"<@{BOT_USER}> Helm 是什么？", ts="1700000000.000100"))
+    assert response.status_code == 200
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    assert message["channel"] == "C1"
+    assert message["thread_ts"] == "1700000000.000100"
+    assert "Helm 是 Kubernetes 的包管理工具。" in message["text"]
+    blocks = all_text(message)
+    assert "Helm 是 Kubernetes 的包管理工具。" in blocks
+    assert "<https://linux.cn/article-1-1.html|云原生入门 · 什么是 Kubernetes>" in blocks
+    assert "*[1]*" in blocks and "*[3]*" in blocks and "*[4]*" not in blocks
+
+
+def test_mention_inside_a_thread_is_answered_in_that_thread(client, slack_api):
+    post(client, mention(f"<@{BOT_USER}> Istio 是什么？", ts="1700000050.000300",
+                         thread_ts="1700000000.000100"))
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    assert message["thread_ts"] == "1700000000.000100"
+
+
+@pytest.mark.parametrize("text", [
+    f"<@{BOT_USER}> Helm 是什么？",
+    f"<@{BOT_USER}|qa> Helm 是什么？",
+    f"请问 <@{BOT_USER}>  Helm 是什么？ <@U0OTHER>",
+])
+def test_mention_markup_is_stripped_from_the_question(client, slack_api, service, text):
+    post(client, mention(text))
+    slack_api.wait_for(POST_MESSAGE)
+    [question] = service.questions
+    assert "<@" not in question
+    assert question.endswith("Helm 是什么？")
+
+
+def test_slash_command_is_answered_through_response_url(client, slack_api):
+    response = post(client, slash("龙井产自哪里？", slack_api))
+    assert response.status_code == 200
+    assert "龙井产自哪里？" in response.text  # the quick acknowledgement
+    [message] = slack_api.wait_for(RESPONSE_URL_PATH)
+    assert message["response_type"] == "in_channel"
+    blocks = all_text(message)
+    assert "杭州西湖" in blocks
+    assert "<https://example.org/tea|茶馆访谈 · 茶的种类>" in blocks
+    assert f"<@{ASKER}> 问：龙井产自哪里？" in blocks  # others see what was asked
+    assert slack_api.posts(POST_MESSAGE) == []
+
+
+def test_slash_command_is_acknowledged_before_the_answer_is_ready(client, slack_api, service):
+    service.release.clear()  # the answer takes as long as the test wants
+    started = time.monotonic()
+    response = post(client, slash("Helm 是什么？", slack_api))
+    assert response.status_code == 200
+    assert time.monotonic() - started < 3
+    assert slack_api.posts(RESPONSE_URL_PATH) == []
+    service.release.set()
+    slack_api.wait_for(RESPONSE_URL_PATH)
+
+
+def test_unanswerable_question_says_so_and_labels_the_nearest_passages(client, slack_api, service,
+                                                                      monkeypatch):
+    monkeypatch.setattr(service.inner, "answer_threshold", 1.01)
+    question = "月球背面的土壤是什么颜色？"  # asked nowhere else: the answer cache cannot hide the threshold
+    assert service.inner.ask(question, top_k=3).answerable is False
+    post(client, mention(f"<@{BOT_USER}> {question}"))
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    assert message["text"] == NO_ANSWER
+    blocks = all_text(message)
+    assert NO_ANSWER in blocks
+    assert "最接近的段落" in blocks
+    assert "答：" not in blocks
+
+
+# --- replies that are not answers ------------------------------------------------------------
+def test_empty_mention_gets_a_usage_reply(client, slack_api, service):
+    post(client, mention(f"<@{BOT_USER}>  "))
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    assert f"<@{BOT_USER}> ACP 2.0 是什么？" in all_text(message)
+    assert service.questions == []
+
+
+def test_empty_slash_command_gets_a_usage_reply(client, slack_api, service):
+    response = post(client, slash("", slack_api))
+    assert response.status_code == 200
+    assert "/ask ACP 2.0 是什么？" in all_text(response.json())
+    assert service.questions == []
+
+
+def test_too_long_question_gets_a_friendly_reply(client, slack_api, service):
+    limit = service.max_question_chars
+    response = post(client, slash("长" * (limit + 1), slack_api))
+    assert f"{limit + 1} 个字，最多 {limit} 个字" in response.json()["text"]
+    post(client, mention(f"<@{BOT_USER}> " + "长" * (limit + 1)))
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    assert f"最多 {limit} 个字" in message["text"]
+    assert service.questions == []
+
+
+def test_question_before_the_index_is_loaded_gets_a_wait_reply(client, app, slack_api):
+    app.state.service = None
+    post(client, mention(f"<@{BOT_USER}> Helm 是什么？"))
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    assert "索引还在加载" in message["text"]
+
+
+def test_unexpected_error_is_reported_in_slack_and_logged(client, app, slack_api, service, monkeypatch,
+                                                          caplog):
+    def broken(question, top_k=None, history=()):
+        raise RuntimeError("index file vanished")
+
+    monkeypatch.setattr(service, "ask", broken)
+    post(client, mention(f"<@{BOT_USER}> Helm 是什么？"))
+    finish_answers(app)
+    [message] = slack_api.posts(POST_MESSAGE)
+    assert "出错了" in message["text"]
+    assert "index file vanished" in caplog.text  # not swallowed: Bolt logs it with the traceback
+
+
+@pytest.mark.xfail(strict=True, reason="slack_bolt 1.30 parses a form body that contains the word "
+                   "'payload' as an interactivity payload and finds nothing: such an /ask is a 404. "
+                   "Drop this mark when an upgrade makes the test pass")
+def test_slash_command_mentioning_payload_is_answered(client, slack_api):
+    response = post(client, slash("Kubernetes 的 payload 是什么？", slack_api))
+    assert response.status_code == 200
+
+
+# --- what is not answered ---------------------------------------------------------------------
+@pytest.mark.parametrize("request_kind", ["mention", "slash", "url_verification"])
+@pytest.mark.parametrize("how", ["forged", "stale", "missing"])
+def test_request_without_a_valid_signature_is_401_and_does_nothing(
+        client, app, slack_api, service, error_body, request_kind, how):
+    body = {"mention": mention(f"<@{BOT_USER}> Helm 是什么？"), "slash": slash("Helm 是什么？", slack_api),
+            "url_verification": json.dumps({"type": "url_verification", "challenge": "c"})}[request_kind]
+    signing = {"forged": {"secret": "not-the-signing-secret"},
+               "stale": {"timestamp": time.time() - 5 * 60 - 30},
+               "missing": {"signed": False}}[how]
+    response = post(client, body, **signing)
+    assert response.status_code == 401
+    assert response.json() == error_body(401, "invalid_signature", response.json()["error"]["message"])
+    assert "SLACK_SIGNING_SECRET" in response.json()["error"]["message"]
+    assert "challenge" not in response.text
+    finish_answers(app)
+    assert service.questions == []
+    assert [path for path, _ in slack_api.calls if path != "/api/auth.test"] == []
+
+
+def test_signed_ssl_check_is_200_and_unsigned_is_401(client):
+    body = urlencode({"ssl_check": "1", "token": "legacy"})
+    assert post(client, body).status_code == 200
+    assert post(client, body, signed=False).status_code == 401
+
+
+def test_retried_event_is_answered_once(client, app, slack_api):
+    body = mention(f"<@{BOT_USER}> Helm 是什么？", event_id="EvRETRY")
+    assert post(client, body).status_code == 200
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert post(client, body, headers=retry).status_code == 200
+    finish_answers(app)
+    assert len(slack_api.posts(POST_MESSAGE)) == 1
+
+
+def test_event_the_bot_does_not_handle_is_404_in_the_one_error_body(client, error_body):
+    body = json.dumps({"type": "event_callback", "event_id": "EvX", "team_id": "T1",
+                       "event": {"type": "reaction_added", "user": ASKER}})
+    response = post(client, body)
+    assert response.status_code == 404
+    assert response.json() == error_body(404, "unhandled_slack_request", response.json()["error"]["message"])
+
+
+def test_different_events_are_each_answered(client, app, slack_api):
+    post(client, mention(f"<@{BOT_USER}> Helm 是什么？", event_id="EvA"))
+    post(client, mention(f"<@{BOT_USER}> Helm 是什么？", event_id="EvB"))
+    finish_answers(app)
+    assert len(slack_api.posts(POST_MESSAGE)) == 2
+
+
+@pytest.mark.parametrize("sender", [
+    {"user": BOT_USER},  # the bot itself
+    {"bot_id": BOT_ID},
+    {"bot_id": "BOTHER", "user": "UOTHERBOT"},  # another bot
+    {"subtype": "bot_message", "user": "UOTHERBOT"},
+])
+def test_messages_from_bots_are_ignored(client, app, slack_api, service, sender):
+    response = post(client, mention(f"<@{BOT_USER}> Helm 是什么？", **sender))
+    assert response.status_code == 200
+    finish_answers(app)
+    assert slack_api.posts(POST_MESSAGE) == []
+    assert service.questions == []
+
+
+# --- configuration ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("missing", "named"), [
+    ("slack_signing_secret", "SLACK_SIGNING_SECRET"),
+    ("slack_bot_token", "SLACK_BOT_TOKEN"),
+])
+def test_refuses_to_start_without_a_slack_setting(fixture_settings, slack_api, missing, named):
+    settings = slack_settings(fixture_settings, slack_api, **{missing: None})
+    assert settings.slack_enabled
+    with pytest.raises(SlackConfigError, match=named) as raised:
+        add_slack_routes(FastAPI(), settings)
+    assert SECRET not in str(raised.value) and TOKEN not in str(raised.value)
+
+
+def test_refuses_to_start_when_the_app_is_built_without_signing_secret(fixture_settings, slack_api,
+                                                                       fixture_service):
+    settings = slack_settings(fixture_settings, slack_api, slack_signing_secret=None)
+    with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
+        create_app(settings, service=fixture_service)
+
+
+def test_refuses_a_token_that_is_not_a_bot_token(fixture_settings, slack_api):
+    settings = slack_settings(fixture_settings, slack_api, slack_bot_token=SecretStr("xoxp-user-token"))
+    with pytest.raises(SlackConfigError, match="xoxb-") as raised:
+        add_slack_routes(FastAPI(), settings)
+    assert "xoxp-user-token" not in str(raised.value)
+
+
+def test_refuses_to_start_when_slack_rejects_the_token(fixture_settings):
+    with (SlackStandIn(auth_test={"ok": False, "error": "invalid_auth"}) as api,
+          pytest.raises(SlackConfigError, match="SLACK_BOT_TOKEN") as raised):
+        add_slack_routes(FastAPI(), slack_settings(fixture_settings, api))
+    assert "invalid_auth" in str(raised.value)
+    assert TOKEN not in str(raised.value)
+
+
+def test_refuses_to_start_when_the_slack_api_is_unreachable(fixture_settings, slack_api):
+    with SlackStandIn() as gone:
+        url = gone.url
+    settings = slack_settings(fixture_settings, slack_api, slack_api_url=url + "/api/")
+    with pytest.raises(SlackConfigError, match="QA_SLACK_API_URL"):
+        add_slack_routes(FastAPI(), settings)
+
+
+def test_start_up_with_the_token_in_the_environment_logs_no_warning(fixture_settings, slack_api, service,
+                                                                   monkeypatch, caplog):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)  # Bolt reads it too, and would warn
+    app = create_app(slack_settings(fixture_settings, slack_api), service=service)
+    finish_answers(app)
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_secrets_are_never_logged(fixture_settings, slack_api, service, caplog):
+    caplog.set_level(logging.DEBUG)
+    app = create_app(slack_settings(fixture_settings, slack_api), service=service)  # start-up logs too
+    with TestClient(app) as client:
+        post(client, mention(f"<@{BOT_USER}> Helm 是什么？"))
+        post(client, mention(f"<@{BOT_USER}> Helm 是什么？"), secret="wrong")
+        post(client, slash("Helm 是什么？", slack_api))
+    finish_answers(app)
+    slack_api.wait_for(RESPONSE_URL_PATH)
+    assert "auth.test" in caplog.text  # debug logging was on and did say things
+    assert SECRET not in caplog.text
+    assert TOKEN not in caplog.text
