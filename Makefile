@@ -30,14 +30,15 @@ run: index  ## install, index and serve on http://127.0.0.1:8000
 serve:  ## serve the existing index
 	$(QA) serve
 
-test: install-test  ## run the whole test suite
+test: install-test  ## run the whole test suite (and ruff)
+	$(VENV)/bin/ruff check qa embeddings api tests bench
 	$(PY) -m pytest -q
 
 test-fast:  ## unit tests only (no real model, no browser)
 	$(PY) -m pytest -q -m "not model and not browser"
 
 lint:  ## ruff
-	$(VENV)/bin/ruff check qa embeddings api tests
+	$(VENV)/bin/ruff check qa embeddings api tests bench
 
 eval: index  ## retrieval quality on corpus/questions.yaml, hybrid vs its parts
 	@for r in hybrid bm25 dense; do echo "== $$r"; $(QA) eval corpus/questions.yaml --retriever $$r; done

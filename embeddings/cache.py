@@ -57,11 +57,11 @@ def embed_with_cache(
     """
     keys = [EmbeddingCache.key(embedder.model_id, t) for t in texts]
     known = cache.get(list(set(keys))) if cache else {}
-    missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in known))
+    missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=False) if k not in known))
     fresh: dict[str, np.ndarray] = {}
     for start in range(0, len(missing), 16):
         batch = missing[start : start + 16]
-        for text, vector in zip(batch, embedder.embed_documents(batch)):
+        for text, vector in zip(batch, embedder.embed_documents(batch), strict=False):
             fresh[EmbeddingCache.key(embedder.model_id, text)] = vector
         if cache:
             cache.put({k: fresh[k] for k in list(fresh)[-len(batch):]})

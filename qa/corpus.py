@@ -107,7 +107,9 @@ def read_article(path: Path, site_url: str) -> Article:
     try:
         source = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ArticleError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+        raise ArticleError(
+            path, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from exc
     except OSError as exc:
         raise ArticleError(path, f"cannot be read ({exc.strerror})") from exc
     return parse_article(path, source.replace("\r\n", "\n"), site_url)

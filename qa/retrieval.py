@@ -9,6 +9,7 @@ lists landed between its parts; score fusion lands above both).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -62,7 +63,7 @@ def lexical_terms(tokenizer: Tokenizer, text: str) -> list[str]:
     for word in words:
         chars = [c for c in _CJK_CHAR.findall(word) if c not in tokenizer.stop_chars]
         if len(chars) > 1:
-            grams += chars + [a + b for a, b in zip(chars, chars[1:])]
+            grams += chars + [a + b for a, b in itertools.pairwise(chars)]
     return words + grams
 
 

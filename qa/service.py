@@ -87,7 +87,10 @@ class QAService:
     def _valid_question(self, question: str) -> str:
         question = question.strip()
         if not question:
-            raise InvalidQuestionError("the question is empty: ask something, e.g. “ACP 2.0 是什么？”")
+            raise InvalidQuestionError(
+                f"the question is empty: ask something of 1 to {self.max_question_chars} "
+                f"characters, e.g. “ACP 2.0 是什么？”"
+            )
         if len(question) > self.max_question_chars:
             raise InvalidQuestionError(
                 f"the question is {len(question)} characters long; the limit is "

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     model: str = Field("", description="sentence-transformers model name or local folder")
     query_prompt: str = Field("", description="text put before questions (e.g. `query: `)")
     document_prompt: str = Field("", description="text put before passages (e.g. `passage: `)")
-    embed_threads: int | None = Field(None, ge=1, description="threads of the bundled model (default: all cores)")
+    embed_threads: int | None = Field(
+        None, ge=1, description="threads of the bundled model (default: all cores)"
+    )
 
     # Answers
     top_k: int = Field(5, ge=1, le=20, description="passages returned when a request does not say")

@@ -6,6 +6,7 @@ injected wherever tokens are needed, so index time and query time agree.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from functools import cached_property, lru_cache
@@ -32,7 +33,7 @@ def _load_jieba(extra_dict: str, whole_words: tuple[str, ...]) -> jieba.Tokenize
     jieba.setLogLevel(logging.WARNING)
     cutter = jieba.Tokenizer()
     for line in _data_lines("userdict.txt") + extra_dict.splitlines():
-        word, freq, _tag = (line.rsplit(None, 2) + ["", ""])[:3]
+        word, freq, _tag = ([*line.rsplit(None, 2), "", ""])[:3]
         if word.strip():
             cutter.add_word(word.lower(), int(freq) if freq.isdigit() else None)
     for word in whole_words:  # a synonym applies only to a token jieba emits whole
@@ -80,4 +81,4 @@ class Tokenizer:
 def char_bigrams(text: str) -> list[str]:
     """Overlapping CJK character pairs: recall for words jieba cuts differently."""
     chars = _CJK.findall(normalize(text))
-    return [a + b for a, b in zip(chars, chars[1:])]
+    return [a + b for a, b in itertools.pairwise(chars)]

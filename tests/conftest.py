@@ -32,7 +32,7 @@ class HashingEmbedder(Embedder):
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            for a, b in zip(text, text[1:] + " "):
+            for a, b in zip(text, text[1:] + " ", strict=False):
                 digest = hashlib.blake2b((a + b).encode(), digest_size=4).digest()
                 out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
         return out

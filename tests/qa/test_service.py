@@ -155,7 +155,9 @@ def test_question_without_pronoun_ignores_history(fixture_service: QAService) ->
     ["泡绿茶的水温应该是多少？", "除了龙井还有其他绿茶吗？", "熟茶为何适合存放？因此口感如何？"],
     ids=["yinggai", "qita", "yinci"],
 )
-def test_pronoun_character_inside_a_word_is_not_a_follow_up(fixture_service: QAService, question: str) -> None:
+def test_pronoun_character_inside_a_word_is_not_a_follow_up(
+    fixture_service: QAService, question: str
+) -> None:
     # 该 in 应该, 其 in 其他, 此 in 因此 do not point back: the question stands alone.
     history = [Turn(role="user", content="Helm 是什么？")]
     assert _ids(fixture_service.ask(question, history=history)) == _ids(fixture_service.ask(question))
