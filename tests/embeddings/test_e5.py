@@ -65,3 +65,16 @@ def test_english_question_is_closer_to_the_chinese_answer(e5: E5Embedder) -> Non
     question = e5.embed_query("How many layers does Alauda's technology stack have?")
     answer, unrelated = e5.embed_documents([ANSWER, UNRELATED])
     assert float(question @ answer) > float(question @ unrelated)
+
+
+def test_concurrent_questions_get_the_same_vectors_as_one_at_a_time(e5: E5Embedder) -> None:
+    # The server embeds several requests at once (one core each); the engine
+    # must give each exactly the vector it gives alone.
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [f"灵雀云的第{i}个产品是什么？" for i in range(12)]
+    alone = [e5.embed_query(q) for q in questions]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(e5.embed_query, questions))
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_array_equal(a, b)
