@@ -57,17 +57,17 @@ def embed_with_cache(
     """
     keys = [EmbeddingCache.key(embedder.model_id, t) for t in texts]
     known = cache.get(list(set(keys))) if cache else {}
-    missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=False) if k not in known))
-    fresh: dict[str, np.ndarray] = {}
+    missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
     for start in range(0, len(missing), 16):
         batch = missing[start : start + 16]
-        for text, vector in zip(batch, embedder.embed_documents(batch), strict=False):
-            fresh[EmbeddingCache.key(embedder.model_id, text)] = vector
+        vectors = embedder.embed_documents(batch)
+        fresh = {EmbeddingCache.key(embedder.model_id, t): v
+                 for t, v in zip(batch, vectors, strict=True)}
         if cache:
-            cache.put({k: fresh[k] for k in list(fresh)[-len(batch):]})
+            cache.put(fresh)  # batch by batch: an interrupted build keeps what it embedded
+        known.update(fresh)
         if progress:
             progress(len(texts) - len(missing) + start + len(batch))
-    known.update(fresh)
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     return np.stack([known[k] for k in keys]).astype(np.float32), len(missing)

@@ -61,7 +61,7 @@ class VectorIndex:
             return []
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         scores, rows = self._index.search(query, k)
-        return [VectorHit(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=False) if r >= 0]
+        return [VectorHit(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
     def vectors(self) -> np.ndarray:
         """All vectors in row order (for re-scoring a handful of rows)."""

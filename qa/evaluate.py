@@ -19,7 +19,7 @@ from qa.errors import QAError
 from qa.index import Index, write_index
 from qa.records import ArticleInfo, PassageRecord
 from qa.service import QAService
-from qa.text import normalize, sentence_spans, squash_whitespace
+from qa.text import comparable, sentence_spans
 from qa.tokenize import Tokenizer
 
 RETRIEVERS = ("hybrid", "bm25", "dense")
@@ -51,8 +51,8 @@ def load_questions(path: Path) -> list[TestQuestion]:
 
 
 def _matcher(expect: list[str]) -> Callable[[str], bool]:
-    needles = [squash_whitespace(normalize(e)).lower() for e in expect]
-    return lambda text: any(n in squash_whitespace(normalize(text)).lower() for n in needles)
+    needles = [comparable(e) for e in expect]
+    return lambda text: any(n in comparable(text) for n in needles)
 
 
 def _rank(index: Index, retriever: str, question: str, k: int) -> list[int]:

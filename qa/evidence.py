@@ -11,12 +11,11 @@ import numpy as np
 
 from qa.index import Index
 from qa.retrieval import Query, minmax
-from qa.text import normalize, squash_whitespace
+from qa.text import CJK_CHAR, comparable, normalize
 
 # A Latin name with a version number ("ACP 3.0", "Helm v3") must match as a
 # whole: an article about ACP 2.0 and ACE 3.0 does not answer about ACP 3.0.
 _VERSIONED_NAME = re.compile(r"[a-z][a-z\-]*\s*v?\d+(?:\.\d+)*", re.IGNORECASE)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class TermWeights:
@@ -29,10 +28,10 @@ class TermWeights:
 
     def __init__(self, index: Index):
         self._index = index
-        self._texts = [_comparable(p.text) for p in index.passages]
+        self._texts = [comparable(p.text) for p in index.passages]
         self.idf = lru_cache(maxsize=65536)(self._idf)
         self.sentences = lru_cache(maxsize=4096)(self._sentences)
-        cjk = sum(bool(_CJK.search(p.text)) for p in index.passages)
+        cjk = sum(bool(CJK_CHAR.search(p.text)) for p in index.passages)
         self.corpus_is_cjk = cjk * 2 >= len(index.passages)
 
     def _idf(self, word: str) -> float:
@@ -41,11 +40,11 @@ class TermWeights:
 
     def _sentences(self, row: int) -> tuple[str, ...]:
         passage = self._index.passages[row]
-        return tuple(_comparable(passage.text[s:e]) for s, e in passage.sentences)
+        return tuple(comparable(passage.text[s:e]) for s, e in passage.sentences)
 
     def words(self, question: str) -> list[str]:
         """The question's content words, versioned names kept whole."""
-        names = [_comparable(m.group(0)) for m in _VERSIONED_NAME.finditer(normalize(question))]
+        names = [comparable(m.group(0)) for m in _VERSIONED_NAME.finditer(normalize(question))]
         rest = _VERSIONED_NAME.sub(" ", normalize(question))
         return list(dict.fromkeys(names + self._index.tokenizer.content_tokens(rest)))
 
@@ -61,11 +60,7 @@ class TermWeights:
 
     def is_cross_lingual(self, question: str) -> bool:
         """An English question over Chinese articles (or the reverse): words cannot be compared."""
-        return bool(_CJK.search(question)) != self.corpus_is_cjk
-
-
-def _comparable(text: str) -> str:
-    return squash_whitespace(normalize(text)).lower()
+        return bool(CJK_CHAR.search(question)) != self.corpus_is_cjk
 
 
 def sentence_scores(index: Index, weights: TermWeights, query: Query, words: list[str],

@@ -10,7 +10,6 @@ lists landed between its parts; score fusion lands above both).
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -18,9 +17,8 @@ import bm25s
 import numpy as np
 
 from embeddings.store import VectorIndex
+from qa.text import CJK_CHAR
 from qa.tokenize import Tokenizer
-
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -61,7 +59,7 @@ def lexical_terms(tokenizer: Tokenizer, text: str) -> list[str]:
     words = tokenizer.content_tokens(text)
     grams: list[str] = []
     for word in words:
-        chars = [c for c in _CJK_CHAR.findall(word) if c not in tokenizer.stop_chars]
+        chars = [c for c in CJK_CHAR.findall(word) if c not in tokenizer.stop_chars]
         if len(chars) > 1:
             grams += chars + [a + b for a, b in itertools.pairwise(chars)]
     return words + grams

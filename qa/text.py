@@ -31,6 +31,10 @@ _SENTENCE = re.compile(
 )
 
 
+# One CJK character (the Unified Ideographs and Extension A).
+CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
@@ -64,5 +68,11 @@ def split_sentences(text: str) -> list[str]:
 
 
 def squash_whitespace(text: str) -> str:
-    """Remove all white space: how `expect` strings are matched to passages."""
+    """Remove all white space."""
     return re.sub(r"\s+", "", text)
+
+
+def comparable(text: str) -> str:
+    """Normalised, lower case, no white space: the form in which one text is
+    looked for inside another (question words in passages, `expect` strings)."""
+    return squash_whitespace(normalize(text)).lower()

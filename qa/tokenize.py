@@ -6,7 +6,6 @@ injected wherever tokens are needed, so index time and query time agree.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 from functools import cached_property, lru_cache
@@ -18,7 +17,6 @@ import jieba
 from qa.text import normalize
 
 _WORD = re.compile(r"\w", re.UNICODE)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _data_lines(name: str) -> list[str]:
@@ -77,8 +75,3 @@ class Tokenizer:
         """Tokens without stop words: what a question is about."""
         return [t for t in self.tokens(text) if t not in self.stopwords]
 
-
-def char_bigrams(text: str) -> list[str]:
-    """Overlapping CJK character pairs: recall for words jieba cuts differently."""
-    chars = _CJK.findall(normalize(text))
-    return [a + b for a, b in itertools.pairwise(chars)]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.tokenize import Tokenizer, char_bigrams
+from qa.tokenize import Tokenizer
 
 
 @pytest.mark.parametrize(
@@ -66,9 +66,3 @@ def test_user_dict_adds_words(tmp_path: Path) -> None:
     extra.write_text("穿山甲专访 100 n\n", encoding="utf-8")
     assert "穿山甲专访" not in Tokenizer().tokens("穿山甲专访栏目")
     assert "穿山甲专访" in Tokenizer(extra).tokens("穿山甲专访栏目")
-
-
-def test_char_bigrams_are_overlapping_cjk_pairs() -> None:
-    assert char_bigrams("灵雀云 ACP") == ["灵雀", "雀云"]
-    assert char_bigrams("靈雀") == ["灵雀"]
-    assert char_bigrams("ACP 2.0") == []
