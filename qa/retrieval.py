@@ -1,5 +1,6 @@
-"""Retrievers: BM25 over jieba words and character n-grams, dense over e5
-vectors, and the hybrid of both. One interface, one result type.
+"""Retrievers: BM25 over jieba words and character n-grams, BM25 over
+phrases (n-grams that run across word boundaries), dense over e5 vectors, and
+the hybrid of the three. One interface, one result type.
 
 Every retriever scores all passages (`scores`), which at the size of an
 article site costs well under a millisecond and lets the hybrid fuse whole
@@ -10,6 +11,8 @@ lists landed between its parts; score fusion lands above both).
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,7 +20,7 @@ import bm25s
 import numpy as np
 
 from embeddings.store import VectorIndex
-from qa.text import CJK_CHAR
+from qa.text import CJK_CHAR, comparable
 from qa.tokenize import Tokenizer
 
 
@@ -28,6 +31,7 @@ class Query:
     text: str
     terms: list[str]  # BM25 terms: words, CJK bigrams and characters
     vector: np.ndarray | None = None
+    phrases: list[str] = field(default_factory=list)  # see `phrase_terms`
     # Cosines to every passage and sentence, computed once per question.
     passage_scores: np.ndarray | None = field(default=None, repr=False)
     sentence_scores: np.ndarray | None = field(default=None, repr=False)
@@ -71,6 +75,28 @@ def query_terms(tokenizer: Tokenizer, text: str) -> list[str]:
     return list(dict.fromkeys(lexical_terms(tokenizer, text)))
 
 
+# A phrase unit: one CJK character, or a run of letters and digits ("acp2.0",
+# "kube-ovn"). Anything else (punctuation) ends a run of units.
+_UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+_RUN_BREAK = re.compile(r"[^\u3400-\u9fffa-z0-9.\-]+")
+
+
+def phrase_terms(text: str) -> list[str]:
+    """Every two and three consecutive units of the text, across word
+    boundaries and stop words ("后kubernetes", "的技术", "技术选").
+
+    Word terms only say that a passage holds the question's words; these
+    say that it holds them next to each other, in the question's order. They
+    need no tokenizer, so a word jieba cuts differently still matches.
+    """
+    terms = []
+    for run in _RUN_BREAK.split(comparable(text)):
+        units = _UNIT.findall(run)
+        for n in (2, 3):
+            terms += ["".join(units[i : i + n]) for i in range(len(units) - n + 1)]
+    return terms
+
+
 def top_hits(scores: np.ndarray, k: int) -> list[Hit]:
     k = min(k, len(scores))
     if k <= 0:
@@ -98,14 +124,25 @@ class BM25Retriever:
     def load(cls, folder: str, size: int) -> BM25Retriever:
         return cls(bm25s.BM25.load(folder, show_progress=False), size)
 
+    def _terms(self, query: Query) -> list[str]:
+        return query.terms
+
     def scores(self, query: Query) -> np.ndarray:
-        known = [t for t in query.terms if t in self._bm25.vocab_dict]
+        known = [t for t in self._terms(query) if t in self._bm25.vocab_dict]
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)
+
+
+class PhraseRetriever(BM25Retriever):
+    """BM25 over `phrase_terms`: rewards passages that hold the question's
+    words in the question's order."""
+
+    def _terms(self, query: Query) -> list[str]:
+        return query.phrases
 
 
 class DenseRetriever:
@@ -181,16 +218,13 @@ def minmax(scores: np.ndarray) -> np.ndarray:
 
 
 class HybridRetriever:
-    """Convex combination of min-max normalised BM25 and dense scores."""
+    """Weighted sum of min-max normalised scores of its parts."""
 
-    def __init__(self, lexical: Retriever, dense: Retriever, lexical_weight: float = 0.5):
-        self.lexical, self.dense = lexical, dense
-        self._w = lexical_weight
+    def __init__(self, parts: Sequence[tuple[Retriever, float]]):
+        self.parts = list(parts)
 
     def scores(self, query: Query) -> np.ndarray:
-        return self._w * minmax(self.lexical.scores(query)) + (1 - self._w) * minmax(
-            self.dense.scores(query)
-        )
+        return sum(weight * minmax(part.scores(query)) for part, weight in self.parts)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)

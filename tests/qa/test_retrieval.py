@@ -1,4 +1,4 @@
-"""qa.retrieval: BM25, dense and hybrid retrievers behind one interface."""
+"""qa.retrieval: BM25, phrase, dense and hybrid retrievers behind one interface."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from qa.retrieval import (
     DenseRetriever,
     Hit,
     HybridRetriever,
+    PhraseRetriever,
     Query,
     lexical_terms,
     minmax,
+    phrase_terms,
     query_terms,
     top_hits,
 )
@@ -149,19 +151,26 @@ class FixedScores:
         return top_hits(self._scores, k)
 
 
-def test_hybrid_is_convex_combination_of_minmax_scores() -> None:
+def test_hybrid_is_weighted_sum_of_minmax_scores() -> None:
     lexical = FixedScores([0.0, 2.0, 4.0, 1.0])  # minmax → 0, .5, 1, .25
     dense = FixedScores([0.9, 0.7, 0.5, 0.8])  # minmax → 1, .5, 0, .75
-    hybrid = HybridRetriever(lexical, dense, lexical_weight=0.25)
+    hybrid = HybridRetriever([(lexical, 0.25), (dense, 0.75)])
     query = Query("q", [])
     np.testing.assert_allclose(hybrid.scores(query), [0.75, 0.5, 0.25, 0.625], rtol=1e-6)
     assert [h.row for h in hybrid.search(query, 4)] == [0, 3, 1, 2]
-    even = HybridRetriever(lexical, dense)  # default: equal weights
+    even = HybridRetriever([(lexical, 0.5), (dense, 0.5)])
     np.testing.assert_allclose(even.scores(query), [0.5, 0.5, 0.5, 0.5], rtol=1e-6)
 
 
+def test_hybrid_of_three_parts() -> None:
+    parts = [FixedScores([0.0, 2.0, 4.0]), FixedScores([1.0, 0.0, 0.0]), FixedScores([0.3, 0.2, 0.1])]
+    hybrid = HybridRetriever(zip(parts, [0.4, 0.2, 0.4], strict=True))
+    # minmax: [0, .5, 1], [1, 0, 0], [1, .5, 0]
+    np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.6, 0.4, 0.4], rtol=1e-6)
+
+
 def test_hybrid_with_no_lexical_match_follows_dense() -> None:
-    hybrid = HybridRetriever(FixedScores([0, 0, 0]), FixedScores([0.2, 0.6, 0.4]))
+    hybrid = HybridRetriever([(FixedScores([0, 0, 0]), 0.5), (FixedScores([0.2, 0.6, 0.4]), 0.5)])
     np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.0, 0.5, 0.25])
     assert [h.row for h in hybrid.search(Query("q", []), 2)] == [1, 2]
 
@@ -241,7 +250,7 @@ def test_hybrid_of_real_parts_is_their_normalised_mix(dense_data, bm25: BM25Retr
     passages, sentences, owners, queries = dense_data
     dense = DenseRetriever(VectorIndex.build(passages[:4]), VectorIndex.build(sentences[:0]), owners[:0])
     query = Query("q", ["kubernetes", "茶"], queries[3])
-    hybrid = HybridRetriever(bm25, dense, lexical_weight=0.4)
+    hybrid = HybridRetriever([(bm25, 0.4), (dense, 0.6)])
     expected = 0.4 * minmax(bm25.scores(query)) + 0.6 * minmax(passages[:4] @ queries[3])
     np.testing.assert_allclose(hybrid.scores(query), expected, atol=1e-5)
 
@@ -283,3 +292,45 @@ def test_query_terms_are_distinct(tokenizer: Tokenizer) -> None:
 )
 def test_query_terms_drop_question_words(tokenizer: Tokenizer, text: str, terms: list[str]) -> None:
     assert query_terms(tokenizer, text) == terms
+
+
+# --- phrases ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("最早的技术", ["最早", "早的", "的技", "技术", "最早的", "早的技", "的技术"]),
+        # A Latin run is one unit and white space is dropped; quotes end a run,
+        # so a quoted name is a phrase of its own.
+        ("什么是“后 Kubernetes”？", ["什么", "么是", "什么是", "后kubernetes"]),
+        ("ACP 2.0 和 Kube-OVN", ["acp2.0和", "和kube-ovn", "acp2.0和kube-ovn"]),
+        # Punctuation ends a run; traditional and full-width forms are normalised.
+        ("雲原生，ＤｅｖＯｐｓ", ["云原", "原生", "云原生"]),
+        ("", []),
+        ("？！", []),
+    ],
+)
+def test_phrase_terms(text: str, terms: list[str]) -> None:
+    assert phrase_terms(text) == terms
+
+
+# The same characters: in the question's order, scattered, absent.
+PHRASE_DOCS = ["灵雀云最早的技术选型是 Mesos 技术栈。", "技术选型最早是灵雀云的。", "今天的天气很好。"]
+
+
+def test_phrase_retriever_prefers_the_words_in_question_order() -> None:
+    phrases = PhraseRetriever.build([phrase_terms(d) for d in PHRASE_DOCS])
+    query = Query("灵雀云最早的技术选型是什么？", [], phrases=phrase_terms("灵雀云最早的技术选型是什么？"))
+    scores = phrases.scores(query)
+    assert [h.row for h in phrases.search(query, 3)] == [0, 1, 2]
+    assert scores[0] > 1.5 * scores[1] > 0
+    assert scores[2] == 0
+
+
+def test_phrase_retriever_save_and_load(tmp_path: Path) -> None:
+    phrases = PhraseRetriever.build([phrase_terms(d) for d in PHRASE_DOCS])
+    phrases.save(str(tmp_path / "phrases"))
+    loaded = PhraseRetriever.load(str(tmp_path / "phrases"), len(PHRASE_DOCS))
+    query = Query("技术选型", [], phrases=phrase_terms("技术选型"))
+    np.testing.assert_allclose(loaded.scores(query), phrases.scores(query))
