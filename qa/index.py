@@ -37,13 +37,16 @@ from qa.retrieval import (
     phrase_terms,
     query_terms,
 )
-from qa.text import normalize, sentence_spans
+from qa.text import is_question, normalize, sentence_spans
 from qa.tokenize import Tokenizer
 
 FORMAT = 2  # 2: phrase BM25 added
 # The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
 # questions) and checked on corpus/questions.yaml; see the README's table.
 HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
+# A passage that only asks (an interviewer's question) echoes a question's
+# words without answering it: its hybrid score is scaled by this.
+ASKS_ONLY_PRIOR = 0.8
 MIN_SENTENCE_CHARS = 6
 REBUILD = "qa index"
 Progress = Callable[[int, int], None]  # (done, total)
@@ -135,6 +138,11 @@ def write_index(
                        time.perf_counter() - started)
 
 
+def asks_only(passage: PassageRecord) -> bool:
+    """Whether every sentence of the passage is a question."""
+    return bool(passage.sentences) and all(is_question(passage.text[a:b]) for a, b in passage.sentences)
+
+
 def _rows(vectors: np.ndarray, dim: int) -> np.ndarray:
     return vectors if len(vectors) else np.zeros((0, dim), dtype=np.float32)
 
@@ -196,7 +204,8 @@ class Index:
         dense = DenseRetriever(VectorIndex.load(index_dir / "passages.faiss"),
                                VectorIndex.load(index_dir / "sentences.faiss"), sentence_where[:, 0])
         parts = {"bm25": bm25, "phrases": phrases, "dense": dense}
-        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()])
+        prior = np.array([ASKS_ONLY_PRIOR if asks_only(p) else 1.0 for p in passages], dtype=np.float32)
+        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], prior)
         return cls(manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
                    bm25, phrases, dense, hybrid, sentence_where)
 

@@ -218,13 +218,16 @@ def minmax(scores: np.ndarray) -> np.ndarray:
 
 
 class HybridRetriever:
-    """Weighted sum of min-max normalised scores of its parts."""
+    """Weighted sum of min-max normalised scores of its parts, times a prior
+    per passage (1 when none is given)."""
 
-    def __init__(self, parts: Sequence[tuple[Retriever, float]]):
+    def __init__(self, parts: Sequence[tuple[Retriever, float]], prior: np.ndarray | None = None):
         self.parts = list(parts)
+        self.prior = prior
 
     def scores(self, query: Query) -> np.ndarray:
-        return sum(weight * minmax(part.scores(query)) for part, weight in self.parts)
+        fused = sum(weight * minmax(part.scores(query)) for part, weight in self.parts)
+        return fused if self.prior is None else fused * self.prior
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)

@@ -63,6 +63,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks (ends with a question mark, closing quotes aside)."""
+    return sentence.rstrip().rstrip(_CLOSERS).endswith(("？", "?"))
+
+
 def split_sentences(text: str) -> list[str]:
     return [text[start:end] for start, end in sentence_spans(text)]
 

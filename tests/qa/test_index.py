@@ -12,10 +12,11 @@ import pytest
 from embeddings.base import Embedder, Kind
 from qa.chunker import ChunkSettings
 from qa.errors import IndexMismatchError, IndexNotFoundError
-from qa.index import FORMAT, BuildReport, Index, collect_passages
+from qa.index import ASKS_ONLY_PRIOR, FORMAT, BuildReport, Index, asks_only, collect_passages, write_index
+from qa.records import ArticleInfo, PassageRecord
 from qa.runtime import build_index, open_index
 from qa.settings import Settings
-from qa.text import normalize
+from qa.text import normalize, sentence_spans
 from qa.tokenize import Tokenizer
 
 NEW_ARTICLE = """---
@@ -139,6 +140,7 @@ def test_index_files_and_manifest(built: Settings) -> None:
         "passages.faiss",
         "sentences.faiss",
         "bm25",
+        "phrases",
     }
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == FORMAT
@@ -201,6 +203,7 @@ def test_query_has_terms_and_vector(loaded: Index, hashing: type[Embedder]) -> N
     index = loaded
     query = index.query("K8s 由谁维护？")
     assert "kubernetes" in query.terms
+    assert query.phrases[:3] == ["k8s由", "由谁", "谁维"]
     np.testing.assert_allclose(query.vector, hashing().embed_query("K8s 由谁维护?"))
     assert index.query("K8s 由谁维护？", embed=False).vector is None
 
@@ -272,3 +275,29 @@ def test_load_without_settings_record_skips_the_settings_check(
 ) -> None:
     index = Index.load(built.index_dir, hashing(), Tokenizer())
     assert len(index.passages) == 6
+
+
+def _passage(text: str) -> PassageRecord:
+    return PassageRecord("a#p1", "a", text, None, 1, (0, len(text)), tuple(sentence_spans(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("那么灵雀云是如何拥抱开源的？", True),
+        ("你怎么看？为什么？", True),
+        ("为什么较早开始？其实第一个触发的点比较偶然。", False),
+        ("灵雀云诞生了。", False),
+        ("", False),
+    ],
+)
+def test_asks_only_means_every_sentence_is_a_question(text: str, expected: bool) -> None:
+    assert asks_only(_passage(text)) is expected
+
+
+def test_the_hybrid_scales_passages_that_only_ask(hashing: type[Embedder], tmp_path: Path) -> None:
+    articles = [ArticleInfo("a", "A", None, None, None)]
+    passages = [_passage("龙井茶产自哪里？"), _passage("龙井茶产自杭州。")]
+    write_index(tmp_path / "index", articles, passages, hashing(), Tokenizer(), None, {})
+    index = Index.load(tmp_path / "index", hashing(), Tokenizer())
+    np.testing.assert_allclose(index.hybrid.prior, [ASKS_ONLY_PRIOR, 1.0])

@@ -169,6 +169,13 @@ def test_hybrid_of_three_parts() -> None:
     np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.6, 0.4, 0.4], rtol=1e-6)
 
 
+def test_hybrid_prior_scales_each_passage() -> None:
+    parts = [(FixedScores([0.0, 1.0, 2.0]), 0.5), (FixedScores([0.0, 1.0, 2.0]), 0.5)]
+    hybrid = HybridRetriever(parts, prior=np.array([1.0, 1.0, 0.4]))
+    np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.0, 0.5, 0.4])
+    assert [h.row for h in hybrid.search(Query("q", []), 3)] == [1, 2, 0]
+
+
 def test_hybrid_with_no_lexical_match_follows_dense() -> None:
     hybrid = HybridRetriever([(FixedScores([0, 0, 0]), 0.5), (FixedScores([0.2, 0.6, 0.4]), 0.5)])
     np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.0, 0.5, 0.25])

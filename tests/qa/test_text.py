@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import pytest
 
-from qa.text import normalize, sentence_spans, split_sentences, squash_whitespace
+from qa.text import is_question, normalize, sentence_spans, split_sentences, squash_whitespace
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,18 @@ def test_sentence_spans_cover_every_non_blank_character_once() -> None:
 
 def test_squash_whitespace_removes_all_whitespace() -> None:
     assert squash_whitespace(" ACP  2.0\n是\t平台 ") == "ACP2.0是平台"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asks"),
+    [
+        ("灵雀云是如何看待的？", True),
+        ("他问：“为什么是 Kubernetes？”", True),
+        ("Why Kubernetes? ", True),
+        ("这就是 ACP 2.0。", False),
+        ("谁？其实不重要。", False),
+        ("", False),
+    ],
+)
+def test_is_question(sentence: str, asks: bool) -> None:
+    assert is_question(sentence) is asks
