@@ -1,15 +1,19 @@
 """Markdown article → paragraph passages.
 
-Headings become the section of the passages below them; images, rules and
-markup are dropped; fragments shorter than `min_chars` join a neighbour in
-the same section; paragraphs longer than `max_chars` are split at sentence
-ends (or, failing those, at commas, then at the limit), never truncated.
+Headings become the section of the passages below them; images, rules,
+HTML tags and markup are dropped; fenced code keeps its lines; a table's rows
+become sentences ("名称：ACP；说明：容器平台。"); fragments shorter than
+`min_chars` join a neighbour in the same section; paragraphs longer than
+`max_chars` are split at sentence ends (or, failing those, at commas, then at
+the limit), never truncated.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 from qa.corpus import Article
 from qa.text import sentence_spans
@@ -23,6 +27,9 @@ _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|\*|~~|`)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
 _SOFT_BREAK = re.compile(r"\s*\n\s*")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
 _COMMA_SPLIT = re.compile(r"(?<=[，、,：:])")
 _LEADS_IN = ("：", ":")
 
@@ -50,13 +57,46 @@ class _Block:
     section: str | None
     span: tuple[int, int]
     links: list[str]
+    code: bool = False
+
+
+class _HTMLText(HTMLParser):
+    """The text of an HTML fragment: tags and comments dropped, entities
+    decoded, script and style contents skipped."""
+
+    _SKIPPED = ("script", "style")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._skipping += tag in self._SKIPPED
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skipping -= tag in self._SKIPPED and self._skipping > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def strip_html(text: str) -> str:
+    if "<" not in text and "&" not in text:
+        return text
+    parser = _HTMLText()
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def strip_markup(text: str) -> tuple[str, list[str]]:
     """Plain text of a Markdown paragraph, and the link targets it held."""
+    text = _AUTOLINK.sub(r"[\1](\1)", text)
     links = [m.group(2) for m in _LINK.finditer(_IMAGE.sub("", text))]
     text = _IMAGE.sub("", text)
-    text = _LINK.sub(r"\1", text)
+    text = strip_html(_LINK.sub(r"\1", text))
     for _ in range(2):  # nested emphasis such as ***x***
         text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
     text = _LIST_MARK.sub("", text)
@@ -70,39 +110,63 @@ def _join_lines(match: re.Match[str]) -> str:
     return " " if before.isascii() and after.isascii() else ""
 
 
-def _raw_blocks(source: str, start: int) -> list[tuple[str, int, int]]:
-    """Runs of non-blank lines with their source offsets, quote markers removed.
+def _raw_blocks(source: str, start: int) -> list[tuple[str, int, int, bool]]:
+    """Runs of non-blank lines with their source offsets, quote markers
+    removed, and whether the run is fenced code (kept whole, blank lines and
+    all, fences dropped).
 
     A quote's own blank lines ('>' alone) separate its paragraphs, like
     blank lines outside it.
     """
-    blocks: list[tuple[str, int, int]] = []
+    blocks: list[tuple[str, int, int, bool]] = []
     lines: list[str] = []
     begin = end = start
     quoted = False
+    fence: str | None = None  # the opening fence while inside fenced code
     for match in re.finditer(r"[^\n]*(?:\n|$)", source[start:]):
         if not match.group(0):
             break
         line_start, line_end = start + match.start(), start + match.end()
+        opening = _FENCE.match(match.group(0))
+        if fence is not None:  # inside code: everything until the closing fence
+            closing = opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence)
+            if closing and not match.group(0)[opening.end() :].strip():
+                blocks.append(("".join(lines), begin, line_end, True))
+                lines, fence = [], None
+            else:
+                lines.append(match.group(0))
+            continue
+        if opening:
+            if lines:
+                blocks.append(("".join(lines), begin, end, False))
+            lines, fence, begin = [], opening.group(1), line_start
+            continue
         is_quote = bool(_QUOTE.match(match.group(0)))
         content = _QUOTE.sub("", match.group(0), count=1) if is_quote else match.group(0)
         if lines and (not content.strip() or is_quote != quoted):
-            blocks.append(("".join(lines), begin, end))
+            blocks.append(("".join(lines), begin, end, False))
             lines = []
         if content.strip():
             if not lines:
                 begin, quoted = line_start, is_quote
             lines.append(content)
             end = line_end
-    if lines:
-        blocks.append(("".join(lines), begin, end))
+    if lines:  # an unclosed fence runs to the end of the file
+        blocks.append(("".join(lines), begin, len(source), fence is not None))
     return blocks
 
 
 def _blocks(article: Article) -> list[_Block]:
     section: str | None = None
     blocks = []
-    for raw, begin, end in _raw_blocks(article.source, article.body_start):
+    for raw, begin, end, code in _raw_blocks(article.source, article.body_start):
+        if code:
+            text = _code_text(raw)
+            if text:
+                blocks.append(_Block(text, section, (begin, end), [], code=True))
+            continue
+        if not raw.strip():
+            continue
         first_line = raw.strip().splitlines()[0]
         heading = _HEADING.match(first_line)
         if heading:
@@ -116,14 +180,41 @@ def _blocks(article: Article) -> list[_Block]:
             continue
         if _RULE.match(raw.strip()):
             continue
-        text, links = strip_markup(raw)
+        text, links = _table_text(lines) if _is_table(lines) else strip_markup(raw)
         if text and any(ch.isalnum() for ch in text):
             blocks.append(_Block(text, section, (begin, end), links))
     return blocks
 
 
+def _code_text(raw: str) -> str:
+    """Fenced code as written: its lines, common indentation and blank edges removed."""
+    return textwrap.dedent(raw).strip("\n").rstrip()
+
+
+def _is_table(lines: list[str]) -> bool:
+    return len(lines) >= 2 and "|" in lines[0] and bool(_TABLE_RULE.match(lines[1]))
+
+
+def _cells(line: str) -> list[str]:
+    return [strip_markup(c)[0] for c in line.strip().strip("|").split("|")]
+
+
+def _table_text(lines: list[str]) -> tuple[str, list[str]]:
+    """A table as one sentence per row, each cell named by its column."""
+    header = _cells(lines[0])
+    rows = []
+    for line in lines[2:]:
+        pairs = [f"{name}：{cell}" if name else cell
+                 for name, cell in zip(header, _cells(line), strict=False) if cell]
+        if pairs:
+            rows.append("；".join(pairs) + "。")
+    links = [link for line in lines for link in strip_markup(line)[1]]
+    return "".join(rows), links
+
+
 def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
-    """Join short fragments to the previous block of their section (else the next)."""
+    """Join short fragments to the previous block of their section (else the
+    next), and code to the paragraph that introduces it with a colon."""
     merged: list[_Block] = []
     pending: _Block | None = None  # a fragment waiting for the next block
     for block in blocks:
@@ -133,7 +224,10 @@ def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
         elif pending:
             merged.append(pending)
             pending = None
-        if len(block.text) >= min_chars:
+        introduced = merged and merged[-1].section == block.section and merged[-1].text.endswith(_LEADS_IN)
+        if block.code and introduced:
+            merged[-1] = _join(merged[-1], block)  # "运行下面的命令：" and the command
+        elif len(block.text) >= min_chars:
             merged.append(block)
         elif block.text.endswith(_LEADS_IN):
             pending = block  # "技术栈分为三层：" introduces what follows
@@ -147,12 +241,16 @@ def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
 
 
 def _join(first: _Block, second: _Block) -> _Block:
-    sep = " " if first.text[-1:].isascii() and second.text[:1].isascii() else ""
+    if first.code or second.code:
+        sep = "\n"  # code keeps its own lines
+    else:
+        sep = " " if first.text[-1:].isascii() and second.text[:1].isascii() else ""
     return _Block(
         first.text + sep + second.text,
         first.section,
         (first.span[0], second.span[1]),
         first.links + second.links,
+        first.code and second.code,
     )
 
 

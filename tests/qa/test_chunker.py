@@ -215,6 +215,75 @@ def test_passage_text_has_no_markup(body: str, texts: list[str]) -> None:
     assert _texts(body) == texts
 
 
+@pytest.mark.parametrize(
+    ("body", "texts"),
+    [
+        pytest.param(
+            "先安装 Helm，运行下面的命令即可完成安装：\n\n```bash\ncurl -fsSL https://get.helm.sh | bash\n\n"
+            "helm version\n```\n\n安装之后就可以用 Helm 部署应用了，非常方便。\n",
+            [
+                "先安装 Helm，运行下面的命令即可完成安装：\n"
+                "curl -fsSL https://get.helm.sh | bash\n\nhelm version",
+                "安装之后就可以用 Helm 部署应用了，非常方便。",
+            ],
+            id="code-joins-its-lead-in-and-keeps-its-lines",
+        ),
+        pytest.param(
+            "第一段正文足够长，后面跟着一段单独的代码。\n\n"
+            "~~~\n    kubectl get pods --all-namespaces -o wide\n~~~\n",
+            ["第一段正文足够长，后面跟着一段单独的代码。", "kubectl get pods --all-namespaces -o wide"],
+            id="tilde-fence-dedented",
+        ),
+        pytest.param(
+            "```\n# 这不是标题\n- 这也不是列表\n```\n",
+            ["# 这不是标题\n- 这也不是列表"],
+            id="markup-inside-code-is-kept",
+        ),
+        pytest.param(
+            "这段正文足够长，下面的代码块没有结束标记。\n\n```\necho 从这里一直到文件结尾都算是代码\n",
+            ["这段正文足够长，下面的代码块没有结束标记。", "echo 从这里一直到文件结尾都算是代码"],
+            id="unclosed-fence-runs-to-the-end",
+        ),
+        pytest.param(
+            '<div class="note">注意：<b>Helm v3</b> 不再需要 Tiller 组件了&amp;。</div>\n',
+            ["注意：Helm v3 不再需要 Tiller 组件了&。"],
+            id="html-tags-dropped-entities-decoded",
+        ),
+        pytest.param(
+            "正文<!-- 编者注 -->继续，足够长的一段话。<script>alert(1)</script>\n",
+            ["正文继续，足够长的一段话。"],
+            id="html-comments-and-scripts-dropped",
+        ),
+        pytest.param(
+            "比较大小时 a < b 而且 c > d 都是正文，不是标签。\n",
+            ["比较大小时 a < b 而且 c > d 都是正文，不是标签。"],
+            id="angle-brackets-in-text-kept",
+        ),
+        pytest.param(
+            "| 产品 | 定位 |\n|:---|---:|\n| ACP | 云原生应用赋能平台 |\n| **ACE 3.0** | 企业技术中台 |\n",
+            ["产品：ACP；定位：云原生应用赋能平台。产品：ACE 3.0；定位：企业技术中台。"],
+            id="table-rows-become-sentences",
+        ),
+    ],
+)
+def test_code_html_and_tables(body: str, texts: list[str]) -> None:
+    assert _texts(body) == texts
+
+
+def test_autolinks_are_links() -> None:
+    passages = _chunk("项目主页是 <https://github.com/alauda/kube-ovn>，欢迎参与贡献。\n")
+    assert passages[0].text == "项目主页是 https://github.com/alauda/kube-ovn，欢迎参与贡献。"
+    assert passages[0].links == ["https://github.com/alauda/kube-ovn"]
+
+
+def test_code_span_covers_the_fences() -> None:
+    body = "```\necho hello world, this is code\n```\n"
+    article = _article(body)
+    [passage] = chunk_article(article, ChunkSettings())
+    start, end = passage.span
+    assert article.source[start:end] == body
+
+
 def test_strip_markup_keeps_link_targets_and_drops_images() -> None:
     text, links = strip_markup('看[这篇](https://e.org/a "标题")和![图](/p.png)以及[空]()。')
     assert text == "看这篇和以及空。"
