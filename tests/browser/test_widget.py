@@ -89,6 +89,10 @@ def test_loading_state_while_waiting(page: Page, live_server: str):
 
     expect(page.locator(".loading")).to_have_text("正在查找答案…")
     expect(page.get_by_role("button", name="发送")).to_be_disabled()
+    for _ in range(200):  # the loading state can show before the route handler runs
+        if held:
+            break
+        page.wait_for_timeout(50)  # lets Playwright dispatch the route
     held[0].continue_()
 
     expect(page.locator(".loading")).to_have_count(0, timeout=30_000)
