@@ -10,10 +10,12 @@ posted. This module only translates between Slack and `QAService.ask`.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from fastapi import FastAPI, Request, Response
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
@@ -82,14 +84,15 @@ def _bolt_app(settings: Settings) -> App:
     secret, token = _credentials(settings)
     api_url = settings.slack_api_url.rstrip("/") + "/"
     try:
-        return App(
-            name="qa-slack",
-            logger=_bolt_logger(),
-            signing_secret=secret,
-            client=WebClient(token=token, base_url=api_url),
-            ssl_check_enabled=False,  # re-added after signature verification
-            listener_executor=ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="slack-answer"),
-        )
+        with _hidden_env(*_OAUTH_ENV):
+            return App(
+                name="qa-slack",
+                logger=_bolt_logger(),
+                signing_secret=secret,
+                client=WebClient(token=token, base_url=api_url),
+                ssl_check_enabled=False,  # re-added after signature verification
+                listener_executor=ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="slack-answer"),
+            )
     except BoltError as exc:
         raise SlackConfigError(
             f"Slack refused SLACK_BOT_TOKEN ({exc}). Set it to the Bot User OAuth Token "
@@ -100,6 +103,22 @@ def _bolt_app(settings: Settings) -> App:
             f"cannot reach the Slack Web API at {api_url} to check SLACK_BOT_TOKEN ({exc}). "
             f"Check the network, or QA_SLACK_API_URL"
         ) from exc
+
+
+# With both of these in the environment Bolt turns to multi-workspace OAuth
+# and ignores the bot token, so that no reply could be posted. This bot is
+# installed in one workspace with its token; they may belong to another app.
+_OAUTH_ENV = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextmanager
+def _hidden_env(*names: str) -> Iterator[None]:
+    """The environment without `names` while Bolt reads it (start-up only)."""
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def _bolt_logger() -> logging.Logger:

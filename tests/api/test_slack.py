@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -442,3 +443,18 @@ def test_secrets_are_never_logged(fixture_settings, slack_api, service, caplog):
     assert "auth.test" in caplog.text  # debug logging was on and did say things
     assert SECRET not in caplog.text
     assert TOKEN not in caplog.text
+
+
+def test_oauth_settings_in_the_environment_do_not_take_over(fixture_settings, slack_api, service,
+                                                            monkeypatch):
+    # Bolt switches to multi-workspace OAuth (and ignores the bot token) when it
+    # finds these two; this bot is installed in one workspace with its token.
+    monkeypatch.setenv("SLACK_CLIENT_ID", "111.222")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "an-oauth-secret")
+    app = create_app(slack_settings(fixture_settings, slack_api), service=service)
+    assert os.environ["SLACK_CLIENT_ID"] == "111.222"  # left as it was
+    with TestClient(app) as client:
+        assert post(client, mention(f"<@{BOT_USER}> Helm 是什么？")).status_code == 200
+        [message] = slack_api.wait_for(POST_MESSAGE)
+    finish_answers(app)
+    assert "Helm 是 Kubernetes 的包管理工具。" in message["text"]
