@@ -24,9 +24,11 @@ from slack_bolt.error import BoltError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.middleware import Middleware, SslCheck
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from api import slack_blocks as say
 from api.errors import error_response
+from qa.answer import Turn
 from qa.errors import InvalidQuestionError, QAError
 from qa.service import QAService
 from qa.settings import Settings
@@ -34,6 +36,7 @@ from qa.settings import Settings
 ROUTE = "/slack/events"
 COMMAND = "/ask"
 PASSAGES = 3  # passages shown under an answer
+THREAD_MESSAGES = 100  # earlier messages of a thread read for a follow-up's context
 SEEN_EVENTS = 2048  # event ids remembered to drop Slack's retries
 # Threads for Bolt's listeners. A slash command is acknowledged from one, so
 # this many slow answers at once would delay the next acknowledgement.
@@ -209,7 +212,7 @@ class Listeners:
         if early:
             post(early)
         else:
-            self._answer(question, post)
+            self._answer(question, post, history=thread_history(client, event, context.bot_user_id))
 
     def on_ask(self, ack: Ack, command: dict, respond: Respond) -> None:
         question = say.question_from(command.get("text", ""))
@@ -236,19 +239,48 @@ class Listeners:
             return say.too_long(len(question), service.max_question_chars)
         return None
 
-    def _answer(self, question: str, post: Callable[[say.Reply], None], asker: str | None = None) -> None:
+    def _answer(self, question: str, post: Callable[[say.Reply], None], asker: str | None = None,
+                history: list[Turn] | None = None) -> None:
         service = self._service()
         if service is None:
             post(say.not_ready())
             return
         try:
-            reply = say.answer_reply(service.ask(question, top_k=PASSAGES), PASSAGES, asker)
+            answer = service.ask(question, top_k=PASSAGES, history=history or [])
+            reply = say.answer_reply(answer, PASSAGES, asker)
         except InvalidQuestionError as exc:
             reply = say.invalid_question(str(exc))
         except Exception:
             post(say.failed())
             raise  # Bolt's error handler logs it with the traceback
         post(reply)
+
+
+def thread_history(client: WebClient, event: dict, bot_user_id: str | None) -> list[Turn]:
+    """The messages before a mention in its thread, as conversation turns, so
+    that "它包含哪些子产品？" follows the question before it. Reading a thread
+    needs the channels:history (and, for private channels, groups:history)
+    scope; without it the question is answered on its own."""
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts"):
+        return []
+    try:
+        replies = client.conversations_replies(channel=event["channel"], ts=thread_ts, limit=THREAD_MESSAGES)
+    except (SlackApiError, OSError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+        logger.warning("cannot read the Slack thread for a follow-up's context (%s); answering the "
+                       "question on its own. Add the channels:history and groups:history scopes "
+                       "(api/slack_manifest.yaml) and reinstall the app", error)
+        return []
+    turns = []
+    for message in replies.get("messages", []):
+        if message.get("ts") == event.get("ts"):
+            break
+        text = say.question_from(message.get("text", ""))
+        if text:
+            role = "assistant" if is_from_bot(message) or message.get("user") == bot_user_id else "user"
+            turns.append(Turn(role=role, content=text[:4000]))
+    return turns
 
 
 def is_from_bot(event: dict) -> bool:

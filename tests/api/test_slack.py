@@ -40,6 +40,7 @@ class SlackStandIn:
 
     def __init__(self, auth_test: dict | None = None):
         self.calls: list[tuple[str, dict]] = []
+        self.thread: list[dict] | None = None  # conversations.replies; None: the scope is missing
         self.auth_test = auth_test or {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID,
                                        "team_id": "T1", "user": "qa", "team": "Test"}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -75,6 +76,10 @@ class SlackStandIn:
             return "text/plain", b"ok"
         if path == "/api/auth.test":
             return "application/json", json.dumps(self.auth_test).encode()
+        if path == "/api/conversations.replies":
+            reply = ({"ok": True, "messages": self.thread} if self.thread is not None
+                     else {"ok": False, "error": "missing_scope", "needed": "channels:history"})
+            return "application/json", json.dumps(reply).encode()
         return "application/json", json.dumps({"ok": True, "channel": payload.get("channel"),
                                                "ts": "1700000099.000200"}).encode()
 
@@ -86,8 +91,15 @@ class SlackStandIn:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 is_json = self.headers.get("Content-Type", "").startswith("application/json")
                 payload = json.loads(body) if is_json and body else dict(parse_qsl(body))
-                stand_in.calls.append((self.path, payload))
-                content_type, reply = stand_in._reply_to(self.path, payload)
+                self._answer(self.path, payload)
+
+            def do_GET(self) -> None:
+                path, _, query = self.path.partition("?")
+                self._answer(path, dict(parse_qsl(query)))
+
+            def _answer(self, path: str, payload: dict) -> None:
+                stand_in.calls.append((path, payload))
+                content_type, reply = stand_in._reply_to(path, payload)
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(reply)))
@@ -458,3 +470,42 @@ def test_oauth_settings_in_the_environment_do_not_take_over(fixture_settings, sl
         [message] = slack_api.wait_for(POST_MESSAGE)
     finish_answers(app)
     assert "Helm 是 Kubernetes 的包管理工具。" in message["text"]
+
+
+
+# --- follow-ups in a thread -----------------------------------------------------------------
+REPLIES = "/api/conversations.replies"
+THREAD = [
+    {"type": "message", "user": ASKER, "text": f"<@{BOT_USER}> 龙井产自哪里？", "ts": "1700000000.000100"},
+    {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": "龙井是产自杭州西湖的绿茶。",
+     "ts": "1700000001.000100"},
+    {"type": "message", "user": ASKER, "text": f"<@{BOT_USER}> 它有什么特点？", "ts": "1700000002.000100"},
+]
+
+
+def test_follow_up_in_a_thread_is_answered_with_the_thread_as_context(client, slack_api, service):
+    slack_api.thread = THREAD
+    post(client, mention(f"<@{BOT_USER}> 它有什么特点？", ts=THREAD[2]["ts"], thread_ts=THREAD[0]["ts"]))
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    [read] = slack_api.posts(REPLIES)
+    assert (read["channel"], read["ts"]) == ("C1", "1700000000.000100")
+    assert message["thread_ts"] == "1700000000.000100"
+    assert message["text"] != NO_ANSWER
+    assert "龙井" in all_text(message)
+    assert service.questions == ["它有什么特点？"]
+
+
+def test_follow_up_without_the_history_scope_is_answered_on_its_own(client, slack_api, caplog):
+    slack_api.thread = None  # Slack says missing_scope
+    post(client, mention(f"<@{BOT_USER}> 它有什么特点？", ts=THREAD[2]["ts"], thread_ts=THREAD[0]["ts"]))
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    assert message["text"] == NO_ANSWER  # "它" alone names nothing the articles answer about
+    assert "channels:history" in caplog.text and "missing_scope" in caplog.text
+
+
+def test_mention_outside_a_thread_does_not_read_history(client, app, slack_api):
+    slack_api.thread = THREAD
+    post(client, mention(f"<@{BOT_USER}> Helm 是什么？"))
+    slack_api.wait_for(POST_MESSAGE)
+    finish_answers(app)
+    assert slack_api.posts(REPLIES) == []
