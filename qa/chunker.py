@@ -27,8 +27,12 @@ _LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|\*|~~|`)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
 _SOFT_BREAK = re.compile(r"\s*\n\s*")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# A backtick fence's info string holds no backtick (CommonMark), so a line such
+# as "```ls``` 列出文件" is text with a code span, not a fence.
+_FENCE = re.compile(r"^\s{0,3}(`{3,}(?=[^`]*$)|~{3,})")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_CELL_SEP = re.compile(r"(?<!\\)\|")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
 _COMMA_SPLIT = re.compile(r"(?<=[，、,：:])")
 _LEADS_IN = ("：", ":")
@@ -57,7 +61,7 @@ class _Block:
     section: str | None
     span: tuple[int, int]
     links: list[str]
-    code: bool = False
+    code: bool = False  # the block is, or ends in, fenced code
 
 
 class _HTMLText(HTMLParser):
@@ -65,6 +69,8 @@ class _HTMLText(HTMLParser):
     decoded, script and style contents skipped."""
 
     _SKIPPED = ("script", "style")
+    _BREAKS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "blockquote",
+                         "h1", "h2", "h3", "h4", "h5", "h6"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -73,6 +79,8 @@ class _HTMLText(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         self._skipping += tag in self._SKIPPED
+        if tag in self._BREAKS:
+            self.parts.append(" ")  # 第一行<br>second line: two words, not one
 
     def handle_endtag(self, tag: str) -> None:
         self._skipping -= tag in self._SKIPPED and self._skipping > 0
@@ -86,9 +94,20 @@ def strip_html(text: str) -> str:
     if "<" not in text and "&" not in text:
         return text
     parser = _HTMLText()
-    parser.feed(text)
-    parser.close()
+    try:
+        parser.feed(text)
+        parser.close()
+    except AssertionError:  # html.parser gives up on some "<![" forms: keep the text as it is
+        return text
     return "".join(parser.parts)
+
+
+def _strip_html_outside_code(text: str) -> str:
+    """HTML stripped everywhere but in code spans, whose backticks go:
+    `<script>` and List<String> are text there."""
+    parts = _CODE_SPAN.split(text)  # [text, ticks, code, text, ticks, code, ..., text]
+    return "".join(strip_html(part) if i % 3 == 0 else part if i % 3 == 2 else ""
+                   for i, part in enumerate(parts))
 
 
 def strip_markup(text: str) -> tuple[str, list[str]]:
@@ -96,7 +115,7 @@ def strip_markup(text: str) -> tuple[str, list[str]]:
     text = _AUTOLINK.sub(r"[\1](\1)", text)
     links = [m.group(2) for m in _LINK.finditer(_IMAGE.sub("", text))]
     text = _IMAGE.sub("", text)
-    text = strip_html(_LINK.sub(r"\1", text))
+    text = _strip_html_outside_code(_LINK.sub(r"\1", text))
     for _ in range(2):  # nested emphasis such as ***x***
         text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
     text = _LIST_MARK.sub("", text)
@@ -196,7 +215,8 @@ def _is_table(lines: list[str]) -> bool:
 
 
 def _cells(line: str) -> list[str]:
-    return [strip_markup(c)[0] for c in line.strip().strip("|").split("|")]
+    cells = _CELL_SEP.split(line.strip().removeprefix("|").removesuffix("|"))
+    return [strip_markup(c.replace("\\|", "|"))[0] for c in cells]
 
 
 def _table_text(lines: list[str]) -> tuple[str, list[str]]:
@@ -250,7 +270,7 @@ def _join(first: _Block, second: _Block) -> _Block:
         first.section,
         (first.span[0], second.span[1]),
         first.links + second.links,
-        first.code and second.code,
+        second.code,  # ends in code: what joins next goes on a line of its own
     )
 
 

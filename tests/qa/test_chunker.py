@@ -264,6 +264,33 @@ def test_passage_text_has_no_markup(body: str, texts: list[str]) -> None:
             ["产品：ACP；定位：云原生应用赋能平台。产品：ACE 3.0；定位：企业技术中台。"],
             id="table-rows-become-sentences",
         ),
+        pytest.param(
+            "| 命令 | 说明 |\n|-|:-|\n| `a \\| b` | 管道 |\n",
+            ["命令：a | b；说明：管道。"],
+            id="table-short-rule-and-escaped-pipe",
+        ),
+        pytest.param(
+            "用 `<script>` 标签引入脚本，还有 ```ls``` 列出文件，这里都是正文。\n\n"
+            "后面的这一段正文也写得足够长，不会被合并。\n",
+            ["用 <script> 标签引入脚本，还有 ls 列出文件，这里都是正文。",
+             "后面的这一段正文也写得足够长，不会被合并。"],
+            id="tags-in-code-spans-and-backticks-that-open-no-fence",
+        ),
+        pytest.param(
+            "第一行<br>second line，还有一些足够长的文字。\n",
+            ["第一行 second line，还有一些足够长的文字。"],
+            id="line-break-tag-separates",
+        ),
+        pytest.param(
+            "解析器读不懂的 a <![ b 原样保留，足够长的一段。\n",
+            ["解析器读不懂的 a <![ b 原样保留，足够长的一段。"],
+            id="html-the-parser-gives-up-on-is-kept",
+        ),
+        pytest.param(
+            "运行下面的命令即可完成整个安装过程：\n\n```\nhelm install\n```\n\n短句。\n",
+            ["运行下面的命令即可完成整个安装过程：\nhelm install\n短句。"],
+            id="text-after-code-starts-a-new-line",
+        ),
     ],
 )
 def test_code_html_and_tables(body: str, texts: list[str]) -> None:
