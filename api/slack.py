@@ -36,7 +36,8 @@ from qa.settings import Settings
 ROUTE = "/slack/events"
 COMMAND = "/ask"
 PASSAGES = 3  # passages shown under an answer
-THREAD_MESSAGES = 100  # earlier messages of a thread read for a follow-up's context
+THREAD_MESSAGES = 1000  # messages of a thread read, at most, for a follow-up's context
+TURN_CHARS = Turn.model_fields["content"].metadata[0].max_length  # longer turns are cut
 SEEN_EVENTS = 2048  # event ids remembered to drop Slack's retries
 # Threads for Bolt's listeners. A slash command is acknowledged from one, so
 # this many slow answers at once would delay the next acknowledgement.
@@ -260,27 +261,41 @@ def thread_history(client: WebClient, event: dict, bot_user_id: str | None) -> l
     """The messages before a mention in its thread, as conversation turns, so
     that "它包含哪些子产品？" follows the question before it. Reading a thread
     needs the channels:history (and, for private channels, groups:history)
-    scope; without it the question is answered on its own."""
+    scope; without it, or if Slack fails, the question is answered on its own."""
     thread_ts = event.get("thread_ts")
     if not thread_ts or thread_ts == event.get("ts"):
         return []
     try:
-        replies = client.conversations_replies(channel=event["channel"], ts=thread_ts, limit=THREAD_MESSAGES)
-    except (SlackApiError, OSError) as exc:
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
-        logger.warning("cannot read the Slack thread for a follow-up's context (%s); answering the "
-                       "question on its own. Add the channels:history and groups:history scopes "
-                       "(api/slack_manifest.yaml) and reinstall the app", error)
+        messages = _thread_messages(client, event["channel"], thread_ts)
+    except Exception as exc:  # the context is a help, never a reason not to answer
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
+        hint = (" Add the channels:history and groups:history scopes (api/slack_manifest.yaml) "
+                "and reinstall the app." if error == "missing_scope" else "")
+        logger.warning("cannot read the Slack thread for a follow-up's context (%s); answering "
+                       "the question on its own.%s", error, hint)
         return []
     turns = []
-    for message in replies.get("messages", []):
+    for message in messages:
         if message.get("ts") == event.get("ts"):
             break
         text = say.question_from(message.get("text", ""))
         if text:
             role = "assistant" if is_from_bot(message) or message.get("user") == bot_user_id else "user"
-            turns.append(Turn(role=role, content=text[:4000]))
+            turns.append(Turn(role=role, content=text[:TURN_CHARS]))
     return turns
+
+
+def _thread_messages(client: WebClient, channel: str, thread_ts: str) -> list[dict]:
+    """A thread's messages, oldest first, up to THREAD_MESSAGES (Slack pages them)."""
+    messages: list[dict] = []
+    cursor = None
+    while len(messages) < THREAD_MESSAGES:
+        page = client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor)
+        messages += page.get("messages", [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return messages[:THREAD_MESSAGES]
 
 
 def is_from_bot(event: dict) -> bool:

@@ -17,10 +17,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from api.app import create_app
-from api.slack import ROUTE, SlackConfigError, add_slack_routes
+from api.slack import ROUTE, SlackConfigError, add_slack_routes, thread_history
 from api.slack_blocks import NO_ANSWER
 from qa.service import QAService
 from qa.settings import Settings
@@ -40,7 +41,8 @@ class SlackStandIn:
 
     def __init__(self, auth_test: dict | None = None):
         self.calls: list[tuple[str, dict]] = []
-        self.thread: list[dict] | None = None  # conversations.replies; None: the scope is missing
+        self.thread: list[dict] | None = None  # conversations.replies; None: Slack answers thread_error
+        self.thread_error = "missing_scope"
         self.auth_test = auth_test or {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID,
                                        "team_id": "T1", "user": "qa", "team": "Test"}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -78,7 +80,7 @@ class SlackStandIn:
             return "application/json", json.dumps(self.auth_test).encode()
         if path == "/api/conversations.replies":
             reply = ({"ok": True, "messages": self.thread} if self.thread is not None
-                     else {"ok": False, "error": "missing_scope", "needed": "channels:history"})
+                     else {"ok": False, "error": self.thread_error})
             return "application/json", json.dumps(reply).encode()
         return "application/json", json.dumps({"ok": True, "channel": payload.get("channel"),
                                                "ts": "1700000099.000200"}).encode()
@@ -501,6 +503,34 @@ def test_follow_up_without_the_history_scope_is_answered_on_its_own(client, slac
     [message] = slack_api.wait_for(POST_MESSAGE)
     assert message["text"] == NO_ANSWER  # "它" alone names nothing the articles answer about
     assert "channels:history" in caplog.text and "missing_scope" in caplog.text
+
+
+def test_other_thread_errors_do_not_blame_the_scopes(slack_api, caplog):
+    slack_api.thread_error = "thread_not_found"
+    client = WebClient(token=TOKEN, base_url=slack_api.url + "/api/")
+    event = {"ts": THREAD[2]["ts"], "thread_ts": THREAD[0]["ts"], "channel": "C1"}
+    assert thread_history(client, event, BOT_USER) == []
+    assert "thread_not_found" in caplog.text
+    assert "scope" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("bot_message", "bot_user_id"),
+    [
+        ({"user": BOT_USER, "bot_id": BOT_ID}, BOT_USER),
+        ({"user": BOT_USER}, BOT_USER),  # known by its user id alone
+        ({"bot_id": BOT_ID}, None),  # known by its bot id alone
+    ],
+)
+def test_thread_history_is_the_turns_before_the_mention(slack_api, bot_message, bot_user_id):
+    reply = {"type": "message", "text": "龙井是产自杭州西湖的绿茶。", "ts": THREAD[1]["ts"], **bot_message}
+    later = {"type": "message", "user": ASKER, "text": "后来的话", "ts": "1700000003.000100"}
+    slack_api.thread = [THREAD[0], reply, THREAD[2], later]
+    client = WebClient(token=TOKEN, base_url=slack_api.url + "/api/")
+    event = {"ts": THREAD[2]["ts"], "thread_ts": THREAD[0]["ts"], "channel": "C1"}
+    turns = thread_history(client, event, bot_user_id)
+    assert [(t.role, t.content) for t in turns] == [("user", "龙井产自哪里？"),
+                                                    ("assistant", "龙井是产自杭州西湖的绿茶。")]
 
 
 def test_mention_outside_a_thread_does_not_read_history(client, app, slack_api):

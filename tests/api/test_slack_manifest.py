@@ -21,7 +21,8 @@ def manifest() -> dict:
 
 def test_manifest_asks_for_the_scopes_the_bot_uses(manifest):
     scopes = manifest["oauth_config"]["scopes"]["bot"]
-    assert sorted(scopes) == ["app_mentions:read", "chat:write", "commands"]
+    assert sorted(scopes) == ["app_mentions:read", "channels:history", "chat:write", "commands",
+                              "groups:history"]
     assert manifest["features"]["bot_user"]["display_name"]
 
 
