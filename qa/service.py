@@ -36,6 +36,10 @@ class QAService:
         self._weights = TermWeights(index)
         self._answer = lru_cache(maxsize=cache_size)(self._compute)
 
+    def forget_answers(self) -> None:
+        """Empty the answer cache (its next answers are computed afresh)."""
+        self._answer.cache_clear()
+
     # --- the service call -------------------------------------------------
     def ask(self, question: str, top_k: int | None = None,
             history: Sequence[Turn] = ()) -> Answer:

@@ -183,6 +183,13 @@ def test_repeated_question_is_served_from_cache(fixture_service: QAService) -> N
     assert again.model_dump(exclude={"timings_ms"}) == first.model_dump(exclude={"timings_ms"})
 
 
+def test_forgotten_answers_are_computed_again(fixture_service: QAService) -> None:
+    question = "生茶和熟茶有什么不同？"
+    fixture_service.ask(question)
+    fixture_service.forget_answers()
+    assert "cache" not in fixture_service.ask(question).timings_ms
+
+
 def test_other_top_k_is_not_served_from_cache(fixture_service: QAService) -> None:
     question = "渥堆发酵是什么？"
     fixture_service.ask(question, top_k=2)
