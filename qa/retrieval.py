@@ -20,7 +20,7 @@ import bm25s
 import numpy as np
 
 from embeddings.store import VectorIndex
-from qa.text import CJK_CHAR, comparable
+from qa.text import CJK_CHAR, normalize
 from qa.tokenize import Tokenizer
 
 
@@ -75,10 +75,11 @@ def query_terms(tokenizer: Tokenizer, text: str) -> list[str]:
     return list(dict.fromkeys(lexical_terms(tokenizer, text)))
 
 
-# A phrase unit: one CJK character, or a run of letters and digits ("acp2.0",
-# "kube-ovn"). Anything else (punctuation) ends a run of units.
+# A phrase unit: one CJK character, or a Latin word or number ("acp", "2.0",
+# "kube-ovn"). White space separates units; anything else (punctuation) ends
+# a run of them.
 _UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-_RUN_BREAK = re.compile(r"[^\u3400-\u9fffa-z0-9.\-]+")
+_RUN_BREAK = re.compile(r"[^\u3400-\u9fffa-z0-9.\-\s]+")
 
 
 def phrase_terms(text: str) -> list[str]:
@@ -90,7 +91,7 @@ def phrase_terms(text: str) -> list[str]:
     need no tokenizer, so a word jieba cuts differently still matches.
     """
     terms = []
-    for run in _RUN_BREAK.split(comparable(text)):
+    for run in _RUN_BREAK.split(normalize(text).lower()):
         units = _UNIT.findall(run)
         for n in (2, 3):
             terms += ["".join(units[i : i + n]) for i in range(len(units) - n + 1)]
@@ -106,6 +107,9 @@ def top_hits(scores: np.ndarray, k: int) -> list[Hit]:
     return [Hit(int(r), float(scores[r])) for r in rows]
 
 
+_NO_TERM = "\x00"
+
+
 class BM25Retriever:
     def __init__(self, bm25: bm25s.BM25, size: int):
         self._bm25 = bm25
@@ -114,7 +118,9 @@ class BM25Retriever:
     @classmethod
     def build(cls, passage_terms: list[list[str]]) -> BM25Retriever:
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index(passage_terms, show_progress=False)
+        # bm25s cannot index a corpus without a single term (passages of
+        # code such as "ls" have no phrase); a term no query holds stands in.
+        bm25.index([terms or [_NO_TERM] for terms in passage_terms], show_progress=False)
         return cls(bm25, len(passage_terms))
 
     def save(self, folder: str) -> None:

@@ -65,7 +65,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def is_question(sentence: str) -> bool:
     """Whether a sentence asks (ends with a question mark, closing quotes aside)."""
-    return sentence.rstrip().rstrip(_CLOSERS).endswith(("？", "?"))
+    return sentence.rstrip().rstrip(_CLOSERS + " ！!").endswith(("？", "?"))
 
 
 def split_sentences(text: str) -> list[str]:

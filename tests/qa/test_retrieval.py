@@ -308,10 +308,12 @@ def test_query_terms_drop_question_words(tokenizer: Tokenizer, text: str, terms:
     ("text", "terms"),
     [
         ("最早的技术", ["最早", "早的", "的技", "技术", "最早的", "早的技", "的技术"]),
-        # A Latin run is one unit and white space is dropped; quotes end a run,
-        # so a quoted name is a phrase of its own.
+        # A Latin word is one unit; quotes end a run, so a quoted name is a
+        # phrase of its own.
         ("什么是“后 Kubernetes”？", ["什么", "么是", "什么是", "后kubernetes"]),
-        ("ACP 2.0 和 Kube-OVN", ["acp2.0和", "和kube-ovn", "acp2.0和kube-ovn"]),
+        ("ACP 2.0 和 Kube-OVN", ["acp2.0", "2.0和", "和kube-ovn", "acp2.0和", "2.0和kube-ovn"]),
+        # White space separates Latin words: "container platform" is a phrase of two.
+        ("Alauda Container Platform", ["alaudacontainer", "containerplatform", "alaudacontainerplatform"]),
         # Punctuation ends a run; traditional and full-width forms are normalised.
         ("雲原生，ＤｅｖＯｐｓ", ["云原", "原生", "云原生"]),
         ("", []),
@@ -341,3 +343,9 @@ def test_phrase_retriever_save_and_load(tmp_path: Path) -> None:
     loaded = PhraseRetriever.load(str(tmp_path / "phrases"), len(PHRASE_DOCS))
     query = Query("技术选型", [], phrases=phrase_terms("技术选型"))
     np.testing.assert_allclose(loaded.scores(query), phrases.scores(query))
+
+
+def test_phrase_retriever_of_passages_without_phrases() -> None:
+    phrases = PhraseRetriever.build([phrase_terms("ls"), phrase_terms("！")])  # one unit, none
+    query = Query("ls", [], phrases=phrase_terms("ls -la 命令"))
+    np.testing.assert_allclose(phrases.scores(query), [0.0, 0.0])
