@@ -93,6 +93,7 @@ def test_loading_state_while_waiting(page: Page, live_server: str):
         if held:
             break
         page.wait_for_timeout(50)  # lets Playwright dispatch the route
+    assert held, "the widget sent no /api/ask request within 10 s"
     held[0].continue_()
 
     expect(page.locator(".loading")).to_have_count(0, timeout=30_000)
