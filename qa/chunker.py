@@ -29,7 +29,7 @@ _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
 _SOFT_BREAK = re.compile(r"\s*\n\s*")
 # A backtick fence's info string holds no backtick (CommonMark), so a line such
 # as "```ls``` 列出文件" is text with a code span, not a fence.
-_FENCE = re.compile(r"^\s{0,3}(`{3,}(?=[^`]*$)|~{3,})")
+_FENCE = re.compile(r"^\s*(`{3,}(?=[^`]*$)|~{3,})")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _CELL_SEP = re.compile(r"(?<!\\)\|")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
@@ -146,22 +146,22 @@ def _raw_blocks(source: str, start: int) -> list[tuple[str, int, int, bool]]:
         if not match.group(0):
             break
         line_start, line_end = start + match.start(), start + match.end()
-        opening = _FENCE.match(match.group(0))
+        is_quote = bool(_QUOTE.match(match.group(0)))
+        content = _QUOTE.sub("", match.group(0), count=1) if is_quote else match.group(0)
+        opening = _FENCE.match(content)  # fences open in quotes and list items too
         if fence is not None:  # inside code: everything until the closing fence
             closing = opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence)
-            if closing and not match.group(0)[opening.end() :].strip():
+            if closing and not content[opening.end() :].strip():
                 blocks.append(("".join(lines), begin, line_end, True))
                 lines, fence = [], None
             else:
-                lines.append(match.group(0))
+                lines.append(content)
             continue
         if opening:
             if lines:
                 blocks.append(("".join(lines), begin, end, False))
             lines, fence, begin = [], opening.group(1), line_start
             continue
-        is_quote = bool(_QUOTE.match(match.group(0)))
-        content = _QUOTE.sub("", match.group(0), count=1) if is_quote else match.group(0)
         if lines and (not content.strip() or is_quote != quoted):
             blocks.append(("".join(lines), begin, end, False))
             lines = []

@@ -291,6 +291,16 @@ def test_passage_text_has_no_markup(body: str, texts: list[str]) -> None:
             ["运行下面的命令即可完成整个安装过程：\nhelm install\n短句。"],
             id="text-after-code-starts-a-new-line",
         ),
+        pytest.param(
+            "> 引用里的一段正文，后面跟着引用里的代码块。\n>\n> ```\n> # 不是标题\n> x = 1\n> ```\n",
+            ["引用里的一段正文，后面跟着引用里的代码块。\n# 不是标题\nx = 1"],  # short code joins it
+            id="fence-in-a-quote",
+        ),
+        pytest.param(
+            "1. 第一步先安装这个工具，命令如下所示：\n\n    ```bash\n    pip install qa\n    ```\n",
+            ["第一步先安装这个工具，命令如下所示：\npip install qa"],
+            id="fence-in-a-list-item",
+        ),
     ],
 )
 def test_code_html_and_tables(body: str, texts: list[str]) -> None:
