@@ -40,8 +40,9 @@ test-fast:  ## unit tests only (no real model, no browser)
 lint:  ## ruff
 	$(VENV)/bin/ruff check qa embeddings api tests bench
 
-eval: index  ## retrieval quality on corpus/questions.yaml, hybrid vs its parts
-	@for r in hybrid bm25 dense; do echo "== $$r"; $(QA) eval corpus/questions.yaml --retriever $$r; done
+eval: index  ## retrieval quality on corpus/questions*.yaml, hybrid vs its parts
+	@for f in corpus/questions.yaml corpus/questions-extra.yaml; do \
+	  for r in hybrid bm25 dense; do echo "== $$f $$r"; $(QA) eval $$f --retriever $$r; done; done
 
 eval-bench: install  ## retrieval on the public CMRC 2018 and DRCD sets (slow the first time: embeds ~1,300 passages)
 	@for f in ../shared/bench/cmrc2018_trial.json ../shared/bench/drcd_dev.json; do \

@@ -22,6 +22,10 @@ class Embedder(ABC):
     #: to be searched with vectors of another model.
     model_id: str
     dim: int
+    #: (floor, span) of this model's question–sentence cosines as evidence of
+    #: an answer: `floor` and below says nothing, `floor + span` is sure. None
+    #: when not calibrated; answerability then rests on words alone.
+    answer_cosines: tuple[float, float] | None = None
 
     @abstractmethod
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:

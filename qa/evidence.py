@@ -58,6 +58,22 @@ class TermWeights:
     def passage_coverage(self, words: list[str], row: int) -> float:
         return self.coverage(words, self._texts[row])
 
+    def loose_coverage(self, words: list[str], row: int) -> float:
+        """`coverage` of passage `row`, where a word it lacks still earns half
+        its weight times the share of its characters it holds: paraphrases
+        often keep a character (苦头 / 痛苦, 一统江湖 / 一统), and a topic the
+        articles never name (营收, 融资, CEO) mostly does not."""
+        if not words:
+            return 0.0
+        text = self._texts[row]
+        earned = 0.0
+        for word in words:
+            if word in text:
+                earned += self.idf(word)
+            elif chars := CJK_CHAR.findall(word):
+                earned += 0.5 * self.idf(word) * sum(c in text for c in chars) / len(chars)
+        return earned / sum(self.idf(w) for w in words)
+
     def is_cross_lingual(self, question: str) -> bool:
         """An English question over Chinese articles (or the reverse): words cannot be compared."""
         return bool(CJK_CHAR.search(question)) != self.corpus_is_cjk
@@ -90,16 +106,25 @@ def confidence(index: Index, weights: TermWeights, query: Query, question: str,
     """How sure we are that the best passages answer, 0 to 1.
 
     Retrieval always returns *something*, and cosine scores of unanswerable
-    questions overlap those of answerable ones. What separates them is whether
-    the question's own (weighted) words appear in the best passages: an
-    unanswerable question asks about something the articles never name. Only
-    when the question is in another language than the articles, where words
-    cannot be compared, the best sentence's cosine decides.
+    questions overlap those of answerable ones. Half of the confidence is
+    lexical: whether the question's own (weighted) words appear in one of the
+    best passages, since an unanswerable question asks about something the
+    articles never name. The other half is semantic: how close the best
+    sentence comes (on the embedder's `answer_cosines` scale; without one,
+    words decide alone), which carries paraphrased and colloquial questions
+    whose words the articles do not use. When the question is in another
+    language than the articles, where words cannot be compared, the best
+    sentence's cosine decides alone.
     """
     if not rows:
         return 0.0
+    dense = index.dense
+    best = max(float(dense.sentence_scores(query).max(initial=0)),
+               float(dense.passage_scores(query)[rows[0]]))
     if weights.is_cross_lingual(question):
-        best = float(index.dense.sentence_scores(query).max(initial=0))
-        passage = float(index.dense.passage_scores(query)[rows[0]])
-        return float(np.clip((max(best, passage) - 0.70) / 0.10, 0, 1))
-    return max(weights.passage_coverage(words, r) for r in rows[:3])
+        return float(np.clip((best - 0.70) / 0.10, 0, 1))
+    lexical = max(weights.loose_coverage(words, r) for r in rows[:3])
+    if index.embedder.answer_cosines is None:
+        return lexical
+    floor, span = index.embedder.answer_cosines
+    return 0.5 * lexical + 0.5 * float(np.clip((best - floor) / span, 0, 1))

@@ -28,7 +28,7 @@ _NOT_ANAPHORA = re.compile(r"应该|活该|其他|其它|其实|其余|尤其|�
 
 class QAService:
     def __init__(self, index: Index, max_question_chars: int = 500, default_top_k: int = 5,
-                 answer_threshold: float = 0.4, cache_size: int = 1024):
+                 answer_threshold: float = 0.45, cache_size: int = 1024):
         self.index = index
         self.max_question_chars = max_question_chars
         self.default_top_k = default_top_k

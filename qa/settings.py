@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=20, description="passages returned when a request does not say")
     max_question_chars: int = Field(500, ge=1, description="longer questions are refused")
     answer_threshold: float = Field(
-        0.4, ge=0, le=1, description="share of the question's weighted words the best passages must hold"
+        0.45, ge=0, le=1, description="confidence (half the question's words found in the best passages, "
+        "half the best sentence's closeness) needed to count as an answer"
     )
 
     # HTTP service

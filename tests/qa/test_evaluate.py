@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from embeddings.base import Embedder
+from qa.chunker import chunk_article
+from qa.corpus import load_corpus
 from qa.evaluate import (
     EvalFileError,
     evaluate_questions,
@@ -20,6 +22,7 @@ from qa.evaluate import (
     TestQuestion as Question,  # aliased: pytest would try to collect a Test* class
 )
 from qa.service import QAService
+from qa.text import comparable
 from qa.tokenize import Tokenizer
 
 SQUAD = {
@@ -79,10 +82,16 @@ def test_load_questions(tmp_path: Path) -> None:
     ]
 
 
-def test_seed_question_file_loads() -> None:
-    questions = load_questions(Path(__file__).resolve().parents[2] / "corpus" / "questions.yaml")
-    assert len(questions) >= 50
+@pytest.mark.parametrize("name", ["questions.yaml", "questions-extra.yaml"])
+def test_seed_question_files_load_and_quote_the_article(name: str) -> None:
+    corpus = Path(__file__).resolve().parents[2] / "corpus"
+    questions = load_questions(corpus / name)
+    assert len(questions) >= 40
     assert any(not q.expect for q in questions) and any(q.expect for q in questions)
+    [article], _ = load_corpus(corpus, "https://linux.cn")
+    passages = [comparable(p.text) for p in chunk_article(article)]
+    unquoted = [e for q in questions for e in q.expect if not any(comparable(e) in p for p in passages)]
+    assert not unquoted, "expect strings must be quoted from one passage of the article"
 
 
 def test_missing_question_file(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """qa.evidence: question words in passages and the answering sentence.
 
-Answerability itself is checked through the service (test_service, test_quality):
-`confidence` is being tuned."""
+Answerability itself is checked through the service (test_service, and
+test_quality with the real model)."""
 
 from __future__ import annotations
 
@@ -74,3 +74,14 @@ def test_english_question_over_chinese_articles_is_cross_lingual(weights: TermWe
     assert weights.corpus_is_cjk
     assert weights.is_cross_lingual("What is Helm?")
     assert not weights.is_cross_lingual("Helm 是什么？")
+
+
+def test_loose_coverage_gives_a_missing_word_half_credit_per_shared_character(weights: TermWeights) -> None:
+    row = next(r for r, p in enumerate(weights._index.passages) if "龙井" in p.text)
+    assert "龙茶" not in weights._texts[row] and "茶" in weights._texts[row]
+    assert weights.loose_coverage(["龙井"], row) == 1.0
+    assert weights.loose_coverage(["龙茶"], row) == pytest.approx(0.5)  # 2 of 2 characters, half credit
+    assert weights.loose_coverage(["员工"], row) == 0.0
+    assert weights.loose_coverage(["龙井", "员工"], row) == pytest.approx(
+        weights.idf("龙井") / (weights.idf("龙井") + weights.idf("员工")))
+    assert weights.loose_coverage([], row) == 0.0

@@ -41,6 +41,34 @@ def test_unanswerable_seed_question_is_marked(seed_service: QAService) -> None:
     assert not seed_service.ask("灵雀云有多少员工？").answerable
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "跟 k8s 不沾边的就不算云原生了？",  # colloquial: 沾边, 不算
+        "他们那个发行版要是开源了，社区的人能拿来干嘛？",  # colloquial: 拿来干嘛
+    ],
+)
+def test_paraphrased_question_whose_words_the_article_lacks_is_answered(
+    seed_service: QAService, question: str
+) -> None:
+    assert seed_service.ask(question).answerable
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "灵雀云的 CEO 是谁？",
+        "灵雀云的客户里有哪些银行？",
+        "陈恺在微软工作了多少年？",  # 陈恺, 微软 and 工作 are all in the article
+        "Kube-OVN 在 GitHub 上有多少 star？",
+    ],
+)
+def test_question_about_what_the_article_never_names_is_not_answered(
+    seed_service: QAService, question: str
+) -> None:
+    assert not seed_service.ask(question).answerable
+
+
 def test_hybrid_meets_the_quality_floors(metrics: dict[str, dict]) -> None:
     hybrid = metrics["hybrid"]
     measured = {k: hybrid[k] for k in ("hit@1", "hit@5", "mrr", "no_answer_recall", "false_no_answer")}
