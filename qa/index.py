@@ -44,9 +44,10 @@ FORMAT = 2  # 2: phrase BM25 added
 # The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
 # questions) and checked on corpus/questions.yaml; see the README's table.
 HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
-# A passage that only asks (an interviewer's question) echoes a question's
-# words without answering it: its hybrid score is scaled by this.
-ASKS_ONLY_PRIOR = 0.8
+# A passage that ends asking (an interviewer's question, after its context)
+# echoes a question's words without answering it: its hybrid score is scaled
+# by this. The answer is in the passages that follow.
+ASKING_PRIOR = 0.8
 MIN_SENTENCE_CHARS = 6
 REBUILD = "qa index"
 Progress = Callable[[int, int], None]  # (done, total)
@@ -138,9 +139,9 @@ def write_index(
                        time.perf_counter() - started)
 
 
-def asks_only(passage: PassageRecord) -> bool:
-    """Whether every sentence of the passage is a question."""
-    return bool(passage.sentences) and all(is_question(passage.text[a:b]) for a, b in passage.sentences)
+def ends_asking(passage: PassageRecord) -> bool:
+    """Whether the passage's last sentence is a question."""
+    return bool(passage.sentences) and is_question(passage.text[slice(*passage.sentences[-1])])
 
 
 def _rows(vectors: np.ndarray, dim: int) -> np.ndarray:
@@ -204,7 +205,7 @@ class Index:
         dense = DenseRetriever(VectorIndex.load(index_dir / "passages.faiss"),
                                VectorIndex.load(index_dir / "sentences.faiss"), sentence_where[:, 0])
         parts = {"bm25": bm25, "phrases": phrases, "dense": dense}
-        prior = np.array([ASKS_ONLY_PRIOR if asks_only(p) else 1.0 for p in passages], dtype=np.float32)
+        prior = np.array([ASKING_PRIOR if ends_asking(p) else 1.0 for p in passages], dtype=np.float32)
         hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], prior)
         return cls(manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
                    bm25, phrases, dense, hybrid, sentence_where)

@@ -12,7 +12,7 @@ import pytest
 from embeddings.base import Embedder, Kind
 from qa.chunker import ChunkSettings
 from qa.errors import IndexMismatchError, IndexNotFoundError
-from qa.index import ASKS_ONLY_PRIOR, FORMAT, BuildReport, Index, asks_only, collect_passages, write_index
+from qa.index import ASKING_PRIOR, FORMAT, BuildReport, Index, collect_passages, ends_asking, write_index
 from qa.records import ArticleInfo, PassageRecord
 from qa.runtime import build_index, open_index
 from qa.settings import Settings
@@ -285,19 +285,19 @@ def _passage(text: str) -> PassageRecord:
     ("text", "expected"),
     [
         ("那么灵雀云是如何拥抱开源的？", True),
-        ("你怎么看？为什么？", True),
+        ("业界有所忧虑，担心形成垄断。灵雀云是如何看待的？", True),
         ("为什么较早开始？其实第一个触发的点比较偶然。", False),
         ("灵雀云诞生了。", False),
         ("", False),
     ],
 )
-def test_asks_only_means_every_sentence_is_a_question(text: str, expected: bool) -> None:
-    assert asks_only(_passage(text)) is expected
+def test_ends_asking_means_the_last_sentence_is_a_question(text: str, expected: bool) -> None:
+    assert ends_asking(_passage(text)) is expected
 
 
-def test_the_hybrid_scales_passages_that_only_ask(hashing: type[Embedder], tmp_path: Path) -> None:
+def test_the_hybrid_scales_passages_that_end_asking(hashing: type[Embedder], tmp_path: Path) -> None:
     articles = [ArticleInfo("a", "A", None, None, None)]
     passages = [_passage("龙井茶产自哪里？"), _passage("龙井茶产自杭州。")]
     write_index(tmp_path / "index", articles, passages, hashing(), Tokenizer(), None, {})
     index = Index.load(tmp_path / "index", hashing(), Tokenizer())
-    np.testing.assert_allclose(index.hybrid.prior, [ASKS_ONLY_PRIOR, 1.0])
+    np.testing.assert_allclose(index.hybrid.prior, [ASKING_PRIOR, 1.0])
