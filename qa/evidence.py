@@ -31,8 +31,6 @@ class TermWeights:
         self._texts = [comparable(p.text) for p in index.passages]
         self.idf = lru_cache(maxsize=65536)(self._idf)
         self.sentences = lru_cache(maxsize=4096)(self._sentences)
-        cjk = sum(bool(CJK_CHAR.search(p.text)) for p in index.passages)
-        self.corpus_is_cjk = cjk * 2 >= len(index.passages)
 
     def _idf(self, word: str) -> float:
         df = sum(word in text for text in self._texts)
@@ -74,9 +72,6 @@ class TermWeights:
                 earned += 0.5 * self.idf(word) * sum(c in text for c in chars) / len(chars)
         return earned / sum(self.idf(w) for w in words)
 
-    def is_cross_lingual(self, question: str) -> bool:
-        """An English question over Chinese articles (or the reverse): words cannot be compared."""
-        return bool(CJK_CHAR.search(question)) != self.corpus_is_cjk
 
 
 def sentence_scores(index: Index, weights: TermWeights, query: Query, words: list[str],
@@ -101,8 +96,8 @@ def highlight(scores: np.ndarray, spans: tuple[tuple[int, int], ...],
     return chosen or [spans[int(scores.argmax())]]
 
 
-def confidence(index: Index, weights: TermWeights, query: Query, question: str,
-               words: list[str], rows: list[int]) -> float:
+def confidence(index: Index, weights: TermWeights, query: Query, words: list[str],
+               rows: list[int]) -> float:
     """How sure we are that the best passages answer, 0 to 1.
 
     Retrieval always returns *something*, and cosine scores of unanswerable
@@ -121,7 +116,7 @@ def confidence(index: Index, weights: TermWeights, query: Query, question: str,
     dense = index.dense
     best = max(float(dense.sentence_scores(query).max(initial=0)),
                float(dense.passage_scores(query)[rows[0]]))
-    if weights.is_cross_lingual(question):
+    if query.cross_lingual:
         return float(np.clip((best - 0.70) / 0.10, 0, 1))
     lexical = max(weights.loose_coverage(words, r) for r in rows[:3])
     if index.embedder.answer_cosines is None:

@@ -37,7 +37,7 @@ from qa.retrieval import (
     phrase_terms,
     query_terms,
 )
-from qa.text import is_question, normalize, sentence_spans
+from qa.text import CJK_CHAR, is_question, normalize, sentence_spans
 from qa.tokenize import Tokenizer
 
 FORMAT = 2  # 2: phrase BM25 added
@@ -172,10 +172,13 @@ class Index:
     sentence_where: np.ndarray  # [passage row, sentence number] of each indexed sentence
     rows_by_id: dict[str, int] = field(init=False)
     sentence_ids: dict[tuple[int, int], int] = field(init=False)
+    corpus_is_cjk: bool = field(init=False)  # most passages hold CJK characters
 
     def __post_init__(self) -> None:
         self.rows_by_id = {p.id: row for row, p in enumerate(self.passages)}
         self.sentence_ids = {(int(r), int(k)): i for i, (r, k) in enumerate(self.sentence_where)}
+        cjk = sum(bool(CJK_CHAR.search(p.text)) for p in self.passages)
+        self.corpus_is_cjk = cjk * 2 >= len(self.passages)
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embedder, tokenizer: Tokenizer,
@@ -214,4 +217,5 @@ class Index:
         """Terms and (unless `embed` is false) the vector of a question."""
         vector = self.embedder.embed_query(normalize(text)) if embed else None
         return Query(text, query_terms(self.tokenizer, text), vector,
-                     phrases=list(dict.fromkeys(phrase_terms(text))))
+                     phrases=list(dict.fromkeys(phrase_terms(text))),
+                     cross_lingual=bool(CJK_CHAR.search(text)) != self.corpus_is_cjk)

@@ -32,6 +32,9 @@ class Query:
     terms: list[str]  # BM25 terms: words, CJK bigrams and characters
     vector: np.ndarray | None = None
     phrases: list[str] = field(default_factory=list)  # see `phrase_terms`
+    # In another language than the articles (an English question over Chinese
+    # articles): words cannot match, only the dense part can.
+    cross_lingual: bool = False
     # Cosines to every passage and sentence, computed once per question.
     passage_scores: np.ndarray | None = field(default=None, repr=False)
     sentence_scores: np.ndarray | None = field(default=None, repr=False)
@@ -111,6 +114,8 @@ _NO_TERM = "\x00"
 
 
 class BM25Retriever:
+    reads_words = True  # sees the question's words, not its meaning
+
     def __init__(self, bm25: bm25s.BM25, size: int):
         self._bm25 = bm25
         self.size = size
@@ -225,14 +230,18 @@ def minmax(scores: np.ndarray) -> np.ndarray:
 
 class HybridRetriever:
     """Weighted sum of min-max normalised scores of its parts, times a prior
-    per passage (1 when none is given)."""
+    per passage (1 when none is given). A cross-lingual query leaves out the
+    parts that read words: a stray Latin name they match ("Kubernetes" in an
+    English question) would be stretched by min-max into noise."""
 
     def __init__(self, parts: Sequence[tuple[Retriever, float]], prior: np.ndarray | None = None):
         self.parts = list(parts)
         self.prior = prior
 
     def scores(self, query: Query) -> np.ndarray:
-        fused = sum(weight * minmax(part.scores(query)) for part, weight in self.parts)
+        parts = [(part, weight) for part, weight in self.parts
+                 if not (query.cross_lingual and getattr(part, "reads_words", False))] or self.parts
+        fused = sum(weight * minmax(part.scores(query)) for part, weight in parts) / sum(w for _, w in parts)
         return fused if self.prior is None else fused * self.prior
 
     def search(self, query: Query, k: int) -> list[Hit]:

@@ -76,7 +76,7 @@ class QAService:
                 highlights=highlight(sentences, record.sentences),
                 citation=self.citation(record),
             ))
-        sure = confidence(self.index, self._weights, query, search_text, words, [h.row for h in hits])
+        sure = confidence(self.index, self._weights, query, words, [h.row for h in hits])
         answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
         if answerable:

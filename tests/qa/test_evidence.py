@@ -70,10 +70,11 @@ def test_coverage_weights_rare_words_more(weights: TermWeights) -> None:
     assert weights.coverage(words, "员工") > weights.coverage(words, "kubernetes") > 0
 
 
-def test_english_question_over_chinese_articles_is_cross_lingual(weights: TermWeights) -> None:
-    assert weights.corpus_is_cjk
-    assert weights.is_cross_lingual("What is Helm?")
-    assert not weights.is_cross_lingual("Helm 是什么？")
+def test_english_question_over_chinese_articles_is_cross_lingual(fixture_service: QAService) -> None:
+    index = fixture_service.index
+    assert index.corpus_is_cjk
+    assert index.query("What is Helm?", embed=False).cross_lingual
+    assert not index.query("Helm 是什么？", embed=False).cross_lingual
 
 
 def test_loose_coverage_gives_a_missing_word_half_credit_per_shared_character(weights: TermWeights) -> None:

@@ -176,6 +176,15 @@ def test_hybrid_prior_scales_each_passage() -> None:
     assert [h.row for h in hybrid.search(Query("q", []), 3)] == [1, 2, 0]
 
 
+def test_cross_lingual_query_leaves_out_the_parts_that_read_words(bm25: BM25Retriever) -> None:
+    dense = FixedScores([0.9, 0.7, 0.5, 0.8])  # minmax → 1, .5, 0, .75
+    hybrid = HybridRetriever([(bm25, 0.5), (dense, 0.5)])
+    query = Query("kubernetes", ["kubernetes"], cross_lingual=True)
+    np.testing.assert_allclose(hybrid.scores(query), [1.0, 0.5, 0.0, 0.75], rtol=1e-6)
+    same_language = Query("kubernetes", ["kubernetes"])
+    assert not np.allclose(hybrid.scores(same_language), hybrid.scores(query))
+
+
 def test_hybrid_with_no_lexical_match_follows_dense() -> None:
     hybrid = HybridRetriever([(FixedScores([0, 0, 0]), 0.5), (FixedScores([0.2, 0.6, 0.4]), 0.5)])
     np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.0, 0.5, 0.25])
