@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError
 
 from api import slack_blocks as say
 from api.errors import error_response
-from qa.answer import Turn
+from qa.answer import MAX_TURN_CHARS, Turn
 from qa.errors import InvalidQuestionError, QAError
 from qa.service import QAService
 from qa.settings import Settings
@@ -37,7 +37,6 @@ ROUTE = "/slack/events"
 COMMAND = "/ask"
 PASSAGES = 3  # passages shown under an answer
 THREAD_MESSAGES = 1000  # messages of a thread read, at most, for a follow-up's context
-TURN_CHARS = Turn.model_fields["content"].metadata[0].max_length  # longer turns are cut
 SEEN_EVENTS = 2048  # event ids remembered to drop Slack's retries
 # Threads for Bolt's listeners. A slash command is acknowledged from one, so
 # this many slow answers at once would delay the next acknowledgement.
@@ -241,13 +240,13 @@ class Listeners:
         return None
 
     def _answer(self, question: str, post: Callable[[say.Reply], None], asker: str | None = None,
-                history: list[Turn] | None = None) -> None:
+                history: Sequence[Turn] = ()) -> None:
         service = self._service()
         if service is None:
             post(say.not_ready())
             return
         try:
-            answer = service.ask(question, top_k=PASSAGES, history=history or [])
+            answer = service.ask(question, top_k=PASSAGES, history=history)
             reply = say.answer_reply(answer, PASSAGES, asker)
         except InvalidQuestionError as exc:
             reply = say.invalid_question(str(exc))
@@ -281,7 +280,7 @@ def thread_history(client: WebClient, event: dict, bot_user_id: str | None) -> l
         text = say.question_from(message.get("text", ""))
         if text:
             role = "assistant" if is_from_bot(message) or message.get("user") == bot_user_id else "user"
-            turns.append(Turn(role=role, content=text[:TURN_CHARS]))
+            turns.append(Turn(role=role, content=text[:MAX_TURN_CHARS]))  # longer turns are cut
     return turns
 
 

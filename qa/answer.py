@@ -41,6 +41,9 @@ class Answer(BaseModel):
     timings_ms: dict[str, float]
 
 
+MAX_TURN_CHARS = 4000
+
+
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=4000)
+    content: str = Field(max_length=MAX_TURN_CHARS)

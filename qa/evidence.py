@@ -53,9 +53,6 @@ class TermWeights:
         total = sum(self.idf(w) for w in words)
         return sum(self.idf(w) for w in words if w in text) / total
 
-    def passage_coverage(self, words: list[str], row: int) -> float:
-        return self.coverage(words, self._texts[row])
-
     def loose_coverage(self, words: list[str], row: int) -> float:
         """`coverage` of passage `row`, where a word it lacks still earns half
         its weight times the share of its characters it holds: paraphrases
@@ -71,7 +68,6 @@ class TermWeights:
             elif chars := CJK_CHAR.findall(word):
                 earned += 0.5 * self.idf(word) * sum(c in text for c in chars) / len(chars)
         return earned / sum(self.idf(w) for w in words)
-
 
 
 def sentence_scores(index: Index, weights: TermWeights, query: Query, words: list[str],

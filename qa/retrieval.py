@@ -20,7 +20,7 @@ import bm25s
 import numpy as np
 
 from embeddings.store import VectorIndex
-from qa.text import CJK_CHAR, normalize
+from qa.text import CJK_CHAR, CJK_RANGE, normalize
 from qa.tokenize import Tokenizer
 
 
@@ -81,8 +81,8 @@ def query_terms(tokenizer: Tokenizer, text: str) -> list[str]:
 # A phrase unit: one CJK character, or a Latin word or number ("acp", "2.0",
 # "kube-ovn"). White space separates units; anything else (punctuation) ends
 # a run of them.
-_UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-_RUN_BREAK = re.compile(r"[^\u3400-\u9fffa-z0-9.\-\s]+")
+_UNIT = re.compile(rf"[{CJK_RANGE}]|[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+_RUN_BREAK = re.compile(rf"[^{CJK_RANGE}a-z0-9.\-\s]+")
 
 
 def phrase_terms(text: str) -> list[str]:

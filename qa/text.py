@@ -32,7 +32,8 @@ _SENTENCE = re.compile(
 
 
 # One CJK character (the Unified Ideographs and Extension A).
-CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+CJK_RANGE = "\u3400-\u9fff"  # for use inside a character class
+CJK_CHAR = re.compile(f"[{CJK_RANGE}]")
 
 
 @lru_cache(maxsize=1)
