@@ -12,9 +12,12 @@ class Citation(BaseModel):
     title: str
     author: str | None
     date: str | None
-    url: str | None
+    url: str | None = Field(description="the source page; it may end with a text fragment "
+                                        "(`#:~:text=…`) that scrolls to the answering sentence")
+    article_url: str | None = Field(description="the source page, without a fragment")
     section: str | None
     paragraph: int
+    speaker: str | None = Field(None, description="who speaks in the passage, where known (interviews)")
 
 
 class RankedPassage(BaseModel):
@@ -26,6 +29,7 @@ class RankedPassage(BaseModel):
         description="[start, end) character offsets into `text` of the answering sentence(s)"
     )
     citation: Citation
+    speaker: str | None = Field(None, description="who speaks in the passage, where known (interviews)")
 
 
 class AnswerText(BaseModel):

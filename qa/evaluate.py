@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
+from qa.answer import Answer
 from qa.errors import QAError
 from qa.index import Index, write_index
 from qa.records import ArticleInfo, PassageRecord
@@ -61,6 +62,21 @@ def _rank(index: Index, retriever: str, question: str, k: int) -> list[int]:
     return [h.row for h in getattr(index, retriever).search(query, k)]
 
 
+def answer_holds(answer: Answer, relevant: Callable[[str], bool]) -> bool:
+    """Whether the answer text (what a reader is shown first) holds a gold phrase."""
+    return bool(answer.answerable and answer.answer and relevant(answer.answer.text))
+
+
+def answer_metrics(answers: list[tuple[bool, bool]], digits: int) -> dict[str, float | None]:
+    """`answer@1` over all answerable questions, and `answer@1_given_passage`
+    over those whose top passage is right. Each item is (answer right, passage right)."""
+    given = [right for right, passage_right in answers if passage_right]
+    return {
+        "answer@1": round(sum(right for right, _ in answers) / len(answers), digits) if answers else None,
+        "answer@1_given_passage": round(sum(given) / len(given), digits) if given else None,
+    }
+
+
 def percentiles(latencies: list[float]) -> dict[str, float]:
     if not latencies:
         return {"p50": 0.0, "p95": 0.0}
@@ -74,6 +90,7 @@ def evaluate_questions(service: QAService, questions: list[TestQuestion],
     others, false no-answer rate, and latency of the full service call."""
     index = service.index
     ranks, no_answer_hits, false_no_answer, latencies = [], [], [], []
+    answers: list[tuple[bool, bool]] = []  # (answer text holds an expect string, top passage right)
     failures = []
     for item in questions:
         started = time.perf_counter()
@@ -91,10 +108,13 @@ def evaluate_questions(service: QAService, questions: list[TestQuestion],
                 texts = [index.passages[r].text for r in _rank(index, retriever, item.question, 5)]
             rank = next((i for i, t in enumerate(texts) if relevant(t)), None)
             ranks.append(rank)
+            answered = answer_holds(answer, relevant)
+            answers.append((answered, rank == 0))
             false_no_answer.append(not answer.answerable)
-            if rank != 0 or not answer.answerable:
+            if rank != 0 or not answer.answerable or not answered:
                 failures.append({"question": item.question, "rank": None if rank is None else rank + 1,
-                                 "answerable": answer.answerable})
+                                 "answerable": answer.answerable,
+                                 "answer": answer.answer.text if answer.answer else None})
         if progress:
             progress()
     found = [r for r in ranks if r is not None]
@@ -107,6 +127,7 @@ def evaluate_questions(service: QAService, questions: list[TestQuestion],
         "hit@3": round(sum(r < 3 for r in found) / n, 3),
         "hit@5": round(sum(r < 5 for r in found) / n, 3),
         "mrr": round(sum(1 / (r + 1) for r in found) / n, 3),
+        **answer_metrics(answers, digits=3),
         "no_answer_recall": round(float(np.mean(no_answer_hits)), 3) if no_answer_hits else None,
         "false_no_answer": round(float(np.mean(false_no_answer)), 3) if false_no_answer else None,
         "latency_ms": percentiles(latencies),
@@ -119,6 +140,7 @@ class SquadSet:
     articles: list[ArticleInfo]
     passages: list[PassageRecord]
     questions: list[tuple[str, int]]  # (question, row of its own context)
+    answers: list[list[str]]  # gold answer texts of each question
 
 
 def load_squad(path: Path) -> SquadSet:
@@ -126,7 +148,7 @@ def load_squad(path: Path) -> SquadSet:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise EvalFileError(f"{path}: not SQuAD-format JSON with a top-level `data` list ({exc})") from exc
-    articles, passages, questions = [], [], []
+    articles, passages, questions, answers = [], [], [], []
     for a_no, article in enumerate(data):
         article_id = f"a{a_no}"
         articles.append(ArticleInfo(article_id, article.get("title", article_id), None, None, None))
@@ -136,7 +158,9 @@ def load_squad(path: Path) -> SquadSet:
             passages.append(PassageRecord(f"{article_id}#p{p_no}", article_id, text, None, p_no,
                                           (0, len(text)), tuple(sentence_spans(text))))
             questions += [(qa["question"], row) for qa in paragraph["qas"]]
-    return SquadSet(articles, passages, questions)
+            answers += [[a["text"] for a in qa.get("answers", []) if a.get("text")]
+                        for qa in paragraph["qas"]]
+    return SquadSet(articles, passages, questions, answers)
 
 
 def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,
@@ -149,13 +173,20 @@ def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, ca
                              cache, {"squad": True})
         index = Index.load(Path(tmp) / "index", embedder, tokenizer)
     cache.close()
-    ranks, latencies = [], []
-    for question, row in squad.questions:
+    service = QAService(index)
+    ranks, latencies, answers = [], [], []
+    for (question, row), gold in zip(squad.questions, squad.answers, strict=True):
         started = time.perf_counter()
-        query = index.query(question, embed=retriever != "bm25")
-        rows = [h.row for h in getattr(index, retriever).search(query, 10)]
+        if retriever == "hybrid":  # the whole service call, as the API makes it
+            answer = service.ask(question, top_k=10)
+            rows = [index.rows_by_id[p.id] for p in answer.passages]
+        else:
+            query = index.query(question, embed=retriever != "bm25")
+            rows = [h.row for h in getattr(index, retriever).search(query, 10)]
         latencies.append((time.perf_counter() - started) * 1000)
         ranks.append(rows.index(row) if row in rows else None)
+        if retriever == "hybrid" and gold:
+            answers.append((answer_holds(answer, _matcher(gold)), rows[:1] == [row]))
         if progress:
             progress()
     n = len(ranks)
@@ -167,6 +198,7 @@ def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, ca
         "recall@1": round(sum(r < 1 for r in found) / n, 4),
         "recall@5": round(sum(r < 5 for r in found) / n, 4),
         "mrr@10": round(sum(1 / (r + 1) for r in found) / n, 4),
+        **(answer_metrics(answers, digits=4) if answers else {}),
         "index_build_s": round(report.seconds, 2),
         "embedded_passages_and_sentences": report.embedded,
         "passages_per_s": round(len(squad.passages) / report.seconds, 1) if report.seconds else None,

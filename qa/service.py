@@ -129,7 +129,7 @@ class QAService:
     def citation(self, record: PassageRecord) -> Citation:
         article = self.index.articles[record.article_id]
         return Citation(article_id=article.id, title=article.title, author=article.author,
-                        date=article.date, url=article.url, section=record.section,
+                        date=article.date, url=article.url, article_url=article.url, section=record.section,
                         paragraph=record.paragraph)
 
 

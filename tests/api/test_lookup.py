@@ -11,7 +11,8 @@ TEA_P1 = {
     "section": "茶的种类",
     "paragraph": 1,
     "citation": {"article_id": "tea", "title": "茶馆访谈", "author": "老张", "date": "2020-05-06",
-                 "url": "https://example.org/tea", "section": "茶的种类", "paragraph": 1},
+                 "url": "https://example.org/tea", "article_url": "https://example.org/tea",
+                 "section": "茶的种类", "paragraph": 1, "speaker": None},
 }
 
 

@@ -23,7 +23,7 @@ def passage(rank: int, text: str = "Helm 是 Kubernetes 的包管理工具。", 
             url: str | None = "https://linux.cn/article-1-1.html",
             section: str | None = "工具") -> RankedPassage:
     citation = Citation(article_id="a", title="云原生入门", author=None, date=None, url=url,
-                        section=section, paragraph=rank)
+                        article_url=url, section=section, paragraph=rank)
     return RankedPassage(rank=rank, id=f"a#p{rank}", text=text, score=0.9, highlights=list(highlights),
                          citation=citation)
 

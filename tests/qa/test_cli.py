@@ -147,15 +147,17 @@ def test_ask_json_has_the_api_shape(indexed: tuple[Path, Run]) -> None:
     assert set(data["answer"]) == {"text", "passage"}
     assert len(data["passages"]) == 2
     for passage in data["passages"]:
-        assert set(passage) == {"rank", "id", "text", "score", "highlights", "citation"}
+        assert set(passage) == {"rank", "id", "text", "score", "highlights", "citation", "speaker"}
         assert set(passage["citation"]) == {
             "article_id",
             "title",
             "author",
             "date",
             "url",
+            "article_url",
             "section",
             "paragraph",
+            "speaker",
         }
     best = data["passages"][0]
     assert best["id"] == "tea#p1"

@@ -33,8 +33,10 @@ SQUAD = {
                 {
                     "context": "龙井是产自杭州西湖的绿茶。每年清明前采摘的明前龙井最为珍贵。",
                     "qas": [
-                        {"id": "q1", "question": "龙井产自哪里？", "answers": []},
-                        {"id": "q2", "question": "明前龙井什么时候采摘？", "answers": []},
+                        {"id": "q1", "question": "龙井产自哪里？",
+                         "answers": [{"text": "杭州西湖", "answer_start": 4}]},
+                        {"id": "q2", "question": "明前龙井什么时候采摘？",
+                         "answers": [{"text": "清明前", "answer_start": 15}]},
                     ],
                 },
                 {
@@ -141,6 +143,8 @@ def test_metrics_on_the_fixture_corpus(fixture_service: QAService) -> None:
             "hit@3",
             "hit@5",
             "mrr",
+            "answer@1",
+            "answer@1_given_passage",
             "no_answer_recall",
             "false_no_answer",
             "failures",
@@ -153,6 +157,8 @@ def test_metrics_on_the_fixture_corpus(fixture_service: QAService) -> None:
         "hit@3": 1.0,
         "hit@5": 1.0,
         "mrr": 1.0,
+        "answer@1": 1.0,
+        "answer@1_given_passage": 1.0,
         "no_answer_recall": 1.0,
         "false_no_answer": 0.0,
         "failures": [],
@@ -171,6 +177,20 @@ def test_metrics_count_rank_and_misses(fixture_service: QAService) -> None:
     assert (metrics["hit@1"], metrics["hit@3"], metrics["hit@5"], metrics["mrr"]) == (0.0, 0.5, 0.5, 0.25)
     assert metrics["no_answer_recall"] is None
     assert [f["rank"] for f in metrics["failures"]] == [2, None]
+    assert metrics["answer@1_given_passage"] is None  # no top passage was right
+
+
+def test_answer_metric_judges_the_answer_text_not_the_passage(fixture_service: QAService) -> None:
+    answer = fixture_service.ask("龙井产自哪里？")
+    best = answer.passages[0]
+    unshown = best.text[best.highlights[-1][1]:] or best.text[: best.highlights[0][0]]
+    # in the right passage, not in the answer
+    assert unshown, "the fixture passage must hold a sentence beside its answer"
+    questions = [Question(question="龙井产自哪里？", expect=[unshown[:6]]),
+                 Question(question="Helm 是什么？", expect=["包管理工具"])]
+    metrics = evaluate_questions(fixture_service, questions)
+    assert (metrics["hit@1"], metrics["answer@1"], metrics["answer@1_given_passage"]) == (1.0, 0.5, 0.5)
+    assert metrics["failures"][0]["answer"] == answer.answer.text
 
 
 @pytest.mark.parametrize("retriever", ["bm25", "dense"])
@@ -190,6 +210,7 @@ def test_load_squad_makes_one_passage_per_context(tmp_path: Path) -> None:
     assert [a.title for a in squad.articles] == ["茶", "a1"]
     assert [p.id for p in squad.passages] == ["a0#p1", "a0#p2", "a1#p1"]
     assert squad.passages[0].sentences == ((0, 13), (13, 30))
+    assert squad.answers == [["杭州西湖"], ["清明前"], [], []]
     assert squad.questions == [
         ("龙井产自哪里？", 0),
         ("明前龙井什么时候采摘？", 0),
@@ -212,6 +233,8 @@ def test_evaluate_squad(tmp_path: Path, hashing: type[Embedder]) -> None:
     )
     assert (metrics["questions"], metrics["passages"], metrics["retriever"]) == (4, 3, "hybrid")
     assert (metrics["recall@1"], metrics["recall@5"], metrics["mrr@10"]) == (1.0, 1.0, 1.0)
+    # only the two questions with gold answers count; each answer sentence holds its answer
+    assert (metrics["answer@1"], metrics["answer@1_given_passage"]) == (1.0, 1.0)
     assert metrics["embedded_passages_and_sentences"] == 5  # 3 contexts + 2 sentences of the first
     assert len(done) == 4
     again = evaluate_squad(squad, hashing(), Tokenizer(), tmp_path / "cache")

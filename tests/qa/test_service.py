@@ -206,6 +206,7 @@ TEA_P1 = Citation(
     author="老张",
     date="2020-05-06",
     url="https://example.org/tea",
+    article_url="https://example.org/tea",
     section="茶的种类",
     paragraph=1,
 )
@@ -221,6 +222,7 @@ def test_citations_carry_article_and_place(fixture_service: QAService) -> None:
         author="小李",
         date="2021-03-04",
         url="https://linux.cn/article-1-1.html",
+        article_url="https://linux.cn/article-1-1.html",
         section="什么是 Kubernetes",
         paragraph=2,
     )
