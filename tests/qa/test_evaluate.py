@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.base import Embedder
-from qa.chunker import chunk_article
+from qa.chunker import Passage, chunk_article
 from qa.corpus import load_corpus
 from qa.evaluate import (
     EvalFileError,
@@ -22,7 +22,7 @@ from qa.evaluate import (
     TestQuestion as Question,  # aliased: pytest would try to collect a Test* class
 )
 from qa.service import QAService
-from qa.text import comparable
+from qa.text import comparable, sentence_spans
 from qa.tokenize import Tokenizer
 
 SQUAD = {
@@ -84,16 +84,40 @@ def test_load_questions(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("name", ["questions.yaml", "questions-extra.yaml"])
-def test_seed_question_files_load_and_quote_the_article(name: str) -> None:
+SEED_FILES = ["questions.yaml", "questions-extra.yaml"]
+LONGEST_EXPECT = 40  # an answer phrase, not a passage
+
+
+def _seed(name: str) -> tuple[list[Question], list[Passage]]:
     corpus = Path(__file__).resolve().parents[2] / "corpus"
-    questions = load_questions(corpus / name)
+    [article], _ = load_corpus(corpus, "https://linux.cn")
+    return load_questions(corpus / name), chunk_article(article)
+
+
+@pytest.mark.parametrize("name", SEED_FILES)
+def test_seed_question_files_load_and_quote_the_article(name: str) -> None:
+    questions, passages = _seed(name)
     assert len(questions) >= 40
     assert any(not q.expect for q in questions) and any(q.expect for q in questions)
-    [article], _ = load_corpus(corpus, "https://linux.cn")
-    passages = [comparable(p.text) for p in chunk_article(article)]
-    unquoted = [e for q in questions for e in q.expect if not any(comparable(e) in p for p in passages)]
+    texts = [comparable(p.text) for p in passages]
+    unquoted = [e for q in questions for e in q.expect if not any(comparable(e) in t for t in texts)]
     assert not unquoted, "expect strings must be quoted from one passage of the article"
+
+
+@pytest.mark.parametrize("name", SEED_FILES)
+def test_seed_expect_strings_lie_within_one_sentence(name: str) -> None:
+    # the answer is one or two whole sentences: a phrase across a sentence end holds only if both are shown
+    questions, passages = _seed(name)
+    sentences = [comparable(p.text[start:end]) for p in passages for start, end in sentence_spans(p.text)]
+    across = [e for q in questions for e in q.expect if not any(comparable(e) in s for s in sentences)]
+    assert not across, "expect strings must lie within one sentence of a passage"
+
+
+@pytest.mark.parametrize("name", SEED_FILES)
+def test_seed_expect_strings_are_short_answer_phrases(name: str) -> None:
+    questions, _ = _seed(name)
+    long = [e for q in questions for e in q.expect if len(e) > LONGEST_EXPECT]
+    assert not long, f"expect strings must be answer phrases of at most {LONGEST_EXPECT} characters"
 
 
 def test_missing_question_file(tmp_path: Path) -> None:
