@@ -1,39 +1,36 @@
 """Markdown article → paragraph passages.
 
-Headings become the section of the passages below them; images, rules,
-HTML tags and markup are dropped; fenced code keeps its lines; a table's rows
-become sentences ("名称：ACP；说明：容器平台。"); fragments shorter than
-`min_chars` join a neighbour in the same section; paragraphs longer than
-`max_chars` are split at sentence ends (or, failing those, at commas, then at
-the limit), never truncated.
+The body is parsed as CommonMark (markdown-it-py) with GFM tables and
+strikethrough and footnotes (mdit-py-plugins); each block's source lines give
+the passage's span. Headings become the section of the passages below them;
+images, rules, HTML tags and markup are dropped, link targets kept; code keeps
+its lines; a table's rows become sentences ("名称：ACP；说明：容器平台。"); the
+items of a tight list make one block; fragments shorter than `min_chars` join
+a neighbour in the same section; paragraphs longer than `max_chars` are split
+at sentence ends (or, failing those, at commas, then at the limit), never
+truncated.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
+from itertools import accumulate
+
+from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import validateLink
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
 from qa.corpus import Article
 from qa.text import sentence_spans
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
-_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|\*|~~|`)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
-_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
-_SOFT_BREAK = re.compile(r"\s*\n\s*")
-# A backtick fence's info string holds no backtick (CommonMark), so a line such
-# as "```ls``` 列出文件" is text with a code span, not a fence.
-_FENCE = re.compile(r"^\s*(`{3,}(?=[^`]*$)|~{3,})")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
-_CELL_SEP = re.compile(r"(?<!\\)\|")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
+_LINE_BREAK = re.compile(r"\s*\n\s*")  # a line break in a block's text, with the white space around it
+_SOURCE_LINE_END = re.compile(r"\r\n?|\n")  # how markdown-it counts source lines
 _COMMA_SPLIT = re.compile(r"(?<=[，、,：:])")
 _LEADS_IN = ("：", ":")
 
@@ -61,175 +58,203 @@ class _Block:
     section: str | None
     span: tuple[int, int]
     links: list[str]
-    code: bool = False  # the block is, or ends in, fenced code
+    code: bool = False  # the block is, or ends in, code
+    tight_list: int | None = None  # ordinal of the tight list whose item this paragraph is
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """CommonMark with GFM tables and strikethrough, and `[^label]` footnotes
+    left where they are defined (so they keep their section), referenced or not."""
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md.use(footnote_plugin, inline=False, move_to_end=False)
+    # Nothing is rendered, so every link parses as a link (its text stays
+    # clean); `_inline_text` keeps only the targets markdown-it deems safe.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
 
 
 class _HTMLText(HTMLParser):
-    """The text of an HTML fragment: tags and comments dropped, entities
-    decoded, script and style contents skipped."""
+    """The text of HTML: tags and comments dropped, entities decoded, script
+    and style contents skipped, line-breaking tags read as a space."""
 
     _SKIPPED = ("script", "style")
     _BREAKS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "blockquote",
                          "h1", "h2", "h3", "h4", "h5", "h6"})
 
-    def __init__(self) -> None:
+    def __init__(self, parts: list[str]) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
+        self.parts = parts
+        self.skipping = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        self._skipping += tag in self._SKIPPED
+        self.skipping += tag in self._SKIPPED
         if tag in self._BREAKS:
             self.parts.append(" ")  # 第一行<br>second line: two words, not one
 
     def handle_endtag(self, tag: str) -> None:
-        self._skipping -= tag in self._SKIPPED and self._skipping > 0
+        self.skipping -= tag in self._SKIPPED and self.skipping > 0
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping:
+        if not self.skipping:
             self.parts.append(data)
+
+    def read(self, html: str, *, last: bool = False) -> bool:
+        """Feed `html` (and end the input if `last`); False where html.parser
+        gives up on it (some "<![" forms)."""
+        try:
+            self.feed(html)
+            if last:
+                self.close()
+        except AssertionError:
+            return False
+        return True
 
 
 def strip_html(text: str) -> str:
     if "<" not in text and "&" not in text:
         return text
-    parser = _HTMLText()
-    try:
-        parser.feed(text)
-        parser.close()
-    except AssertionError:  # html.parser gives up on some "<![" forms: keep the text as it is
-        return text
+    parser = _HTMLText([])
+    if not parser.read(text, last=True):
+        return text  # keep what the parser cannot read as it is
     return "".join(parser.parts)
 
 
-def _strip_html_outside_code(text: str) -> str:
-    """HTML stripped everywhere but in code spans, whose backticks go:
-    `<script>` and List<String> are text there."""
-    parts = _CODE_SPAN.split(text)  # [text, ticks, code, text, ticks, code, ..., text]
-    return "".join(strip_html(part) if i % 3 == 0 else part if i % 3 == 2 else ""
-                   for i, part in enumerate(parts))
+def _unwrap(text: str) -> str:
+    """A block's lines as one line: Chinese lines join without a space, English words with one."""
+    return _LINE_BREAK.sub(_line_joint, text).strip() if "\n" in text else text.strip()
 
 
-def strip_markup(text: str) -> tuple[str, list[str]]:
-    """Plain text of a Markdown paragraph, and the link targets it held."""
-    text = _AUTOLINK.sub(r"[\1](\1)", text)
-    links = [m.group(2) for m in _LINK.finditer(_IMAGE.sub("", text))]
-    text = _IMAGE.sub("", text)
-    text = _strip_html_outside_code(_LINK.sub(r"\1", text))
-    for _ in range(2):  # nested emphasis such as ***x***
-        text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
-    text = _LIST_MARK.sub("", text)
-    return _SOFT_BREAK.sub(_join_lines, text).strip(), [u for u in links if u]
-
-
-def _join_lines(match: re.Match[str]) -> str:
-    # Chinese lines join without a space; English words need one.
+def _line_joint(match: re.Match[str]) -> str:
     before = match.string[match.start() - 1 : match.start()]
     after = match.string[match.end() : match.end() + 1]
     return " " if before.isascii() and after.isascii() else ""
 
 
-def _raw_blocks(source: str, start: int) -> list[tuple[str, int, int, bool]]:
-    """Runs of non-blank lines with their source offsets, quote markers
-    removed, and whether the run is fenced code (kept whole, blank lines and
-    all, fences dropped).
+def _inline_text(inline: Token) -> tuple[str, list[str]]:
+    """Plain text of a block's inline content, and its link targets.
 
-    A quote's own blank lines ('>' alone) separate its paragraphs, like
-    blank lines outside it.
+    Markup tokens carry no text and an image's alt text is not passage text;
+    inline HTML goes through the HTML parser, so that <script>…</script> is
+    skipped and <br> separates words, as in a browser.
     """
-    blocks: list[tuple[str, int, int, bool]] = []
-    lines: list[str] = []
-    begin = end = start
-    quoted = False
-    fence: str | None = None  # the opening fence while inside fenced code
-    for match in re.finditer(r"[^\n]*(?:\n|$)", source[start:]):
-        if not match.group(0):
-            break
-        line_start, line_end = start + match.start(), start + match.end()
-        is_quote = bool(_QUOTE.match(match.group(0)))
-        content = _QUOTE.sub("", match.group(0), count=1) if is_quote else match.group(0)
-        opening = _FENCE.match(content)  # fences open in quotes and list items too
-        if fence is not None:  # inside code: everything until the closing fence
-            closing = opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence)
-            if closing and not content[opening.end() :].strip():
-                blocks.append(("".join(lines), begin, line_end, True))
-                lines, fence = [], None
-            else:
-                lines.append(content)
+    parts: list[str] = []
+    links: list[str] = []
+    html: _HTMLText | None = None  # made for the first tag: most paragraphs have none
+    for token in inline.children or ():
+        if token.type == "html_inline":
+            html = html or _HTMLText(parts)
+            html.read(token.content)
+        elif html and html.skipping:
             continue
-        if opening:
-            if lines:
-                blocks.append(("".join(lines), begin, end, False))
-            lines, fence, begin = [], opening.group(1), line_start
-            continue
-        if lines and (not content.strip() or is_quote != quoted):
-            blocks.append(("".join(lines), begin, end, False))
-            lines = []
-        if content.strip():
-            if not lines:
-                begin, quoted = line_start, is_quote
-            lines.append(content)
-            end = line_end
-    if lines:  # an unclosed fence runs to the end of the file
-        blocks.append(("".join(lines), begin, len(source), fence is not None))
-    return blocks
+        elif token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type == "softbreak":
+            parts.append("\n")
+        elif token.type == "hardbreak":
+            parts.append(" ")  # the author broke the line on purpose: like <br>
+        elif token.type == "link_open":
+            href = str(token.attrGet("href") or "")
+            if href and validateLink(href):  # no "javascript:" and the like
+                links.append(href)
+    return _unwrap("".join(parts)), links
 
 
-def _blocks(article: Article) -> list[_Block]:
-    section: str | None = None
-    blocks = []
-    for raw, begin, end, code in _raw_blocks(article.source, article.body_start):
-        if code:
-            text = _code_text(raw)
-            if text:
-                blocks.append(_Block(text, section, (begin, end), [], code=True))
-            continue
-        if not raw.strip():
-            continue
-        first_line = raw.strip().splitlines()[0]
-        heading = _HEADING.match(first_line)
-        if heading:
-            section = strip_markup(heading.group(2))[0] or None
-            raw = raw.strip().partition("\n")[2]
-            if not raw.strip():
-                continue
-        lines = raw.strip().splitlines()
-        if len(lines) > 1 and _SETEXT_UNDERLINE.match(lines[-1]):  # "标题\n===" or "标题\n---"
-            section = strip_markup(" ".join(lines[:-1]))[0] or None
-            continue
-        if _RULE.match(raw.strip()):
-            continue
-        text, links = _table_text(lines) if _is_table(lines) else strip_markup(raw)
-        if text and any(ch.isalnum() for ch in text):
-            blocks.append(_Block(text, section, (begin, end), links))
-    return blocks
+def strip_markup(text: str) -> tuple[str, list[str]]:
+    """Plain text of a line of Markdown, and the link targets it held."""
+    [inline] = _markdown().parseInline(text)
+    return _inline_text(inline)
 
 
 def _code_text(raw: str) -> str:
-    """Fenced code as written: its lines, common indentation and blank edges removed."""
+    """Code as written: its lines, common indentation and blank edges removed."""
     return textwrap.dedent(raw).strip("\n").rstrip()
 
 
-def _is_table(lines: list[str]) -> bool:
-    return len(lines) >= 2 and "|" in lines[0] and bool(_TABLE_RULE.match(lines[1]))
-
-
-def _cells(line: str) -> list[str]:
-    cells = _CELL_SEP.split(line.strip().removeprefix("|").removesuffix("|"))
-    return [strip_markup(c.replace("\\|", "|"))[0] for c in cells]
-
-
-def _table_text(lines: list[str]) -> tuple[str, list[str]]:
-    """A table as one sentence per row, each cell named by its column."""
-    header = _cells(lines[0])
-    rows = []
-    for line in lines[2:]:
+def _table_text(tokens: Sequence[Token], start: int) -> tuple[str, list[str]]:
+    """The table opening at `tokens[start]` as one sentence per row, each cell named by its column."""
+    rows: list[list[str]] = []
+    links: list[str] = []
+    for token in tokens[start:]:
+        if token.type == "table_close":
+            break
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline":
+            text, cell_links = _inline_text(token)
+            rows[-1].append(text)
+            links += cell_links
+    header, sentences = rows[0], []
+    for row in rows[1:]:
         pairs = [f"{name}：{cell}" if name else cell
-                 for name, cell in zip(header, _cells(line), strict=False) if cell]
+                 for name, cell in zip(header, row, strict=False) if cell]
         if pairs:
-            rows.append("；".join(pairs) + "。")
-    links = [link for line in lines for link in strip_markup(line)[1]]
-    return "".join(rows), links
+            sentences.append("；".join(pairs) + "。")
+    return "".join(sentences), links
+
+
+def _block_content(tokens: Sequence[Token], i: int) -> tuple[str, list[str], bool] | None:
+    """Text, link targets and whether it is code, for a token that starts a
+    block of text; None for any other token."""
+    token = tokens[i]
+    if token.type == "inline" and tokens[i - 1].type == "paragraph_open":
+        return (*_inline_text(token), False)
+    if token.type in ("fence", "code_block"):
+        return _code_text(token.content), [], True
+    if token.type == "html_block":
+        return _unwrap(strip_html(token.content)), [], False
+    if token.type == "table_open":
+        return (*_table_text(tokens, i), False)
+    return None  # containers (quotes, lists, footnotes) open; rules and the rest carry no text
+
+
+def _line_offsets(article: Article) -> list[int]:
+    """Offset in the source file of each line of the body, then of its end."""
+    body, start = article.body, article.body_start
+    if "\r" in body:  # markdown-it ends lines at "\r\n", "\r" and "\n"
+        ends = [m.end() for m in _SOURCE_LINE_END.finditer(body)]
+    else:  # the usual file, and four times faster than the search
+        ends = list(accumulate(len(line) + 1 for line in body.split("\n")))[:-1]
+    return [start, *(start + end for end in ends), len(article.source)]
+
+
+def _blocks(article: Article) -> list[_Block]:
+    """The blocks of text of the body in source order, with section and span."""
+    tokens = _markdown().parse(article.body)
+    offsets = _line_offsets(article)
+    blocks: list[_Block] = []
+    section: str | None = None
+    open_lists = tight_list = 0  # lists around the token; ordinal of the outermost one
+    for i, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            tight_list += open_lists == 0
+            open_lists += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            open_lists -= 1
+        elif token.type == "inline" and tokens[i - 1].type == "heading_open":
+            section = _inline_text(token)[0] or None
+        elif (content := _block_content(tokens, i)) and token.map:
+            text, links, code = content
+            has_text = bool(text) if code else any(ch.isalnum() for ch in text)  # not an image or "***"
+            if has_text:
+                span = (offsets[token.map[0]], offsets[token.map[1]])
+                in_tight_list = token.type == "inline" and tokens[i - 1].hidden
+                blocks.append(_Block(text, section, span, links, code, tight_list if in_tight_list else None))
+    return blocks
+
+
+def _join_tight_lists(blocks: list[_Block]) -> list[_Block]:
+    """The items of a tight list (no blank line between them) read as one block."""
+    joined: list[_Block] = []
+    for block in blocks:
+        previous = joined[-1] if joined else None
+        same_list = previous is not None and block.tight_list is not None and (
+            (block.tight_list, block.section) == (previous.tight_list, previous.section))
+        if previous and same_list:
+            joined[-1] = _join(previous, block)
+        else:
+            joined.append(block)
+    return joined
 
 
 def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
@@ -271,9 +296,8 @@ def _join(first: _Block, second: _Block) -> _Block:
         (first.span[0], second.span[1]),
         first.links + second.links,
         second.code,  # ends in code: what joins next goes on a line of its own
+        first.tight_list,
     )
-
-
 def split_long(text: str, max_chars: int) -> list[str]:
     """Pieces of at most `max_chars`, cut at sentence ends where possible."""
     if len(text) <= max_chars:
@@ -304,7 +328,7 @@ def _split_unit(sentence: str, max_chars: int) -> list[str]:
 
 def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings()) -> list[Passage]:
     passages = []
-    blocks = _merge_fragments(_blocks(article), settings.min_chars)
+    blocks = _merge_fragments(_join_tight_lists(_blocks(article)), settings.min_chars)
     for paragraph, block in enumerate(blocks, start=1):
         pieces = split_long(block.text, settings.max_chars)
         for part, piece in enumerate(pieces, start=1):

@@ -510,3 +510,246 @@ def test_spans_of_the_seed_interview_hold_each_passage() -> None:
             squash_whitespace(passage.text), squash_whitespace(article.source[start:end])
         ), passage.id
     assert any("ACP 2.0 是把整个平台都做成" in p.text for p in passages)
+
+
+# --- CommonMark: the spec's own examples ----------------------------------------------
+# Markdown taken verbatim from the examples of the CommonMark spec 0.31.2
+# (https://spec.commonmark.org/0.31.2/, ids give the example number); the
+# passages are the text a reader sees in the spec's HTML, one per block
+# (min_chars=1, so that no fragment joins a neighbour).
+
+
+@pytest.mark.parametrize(
+    ("markdown", "texts"),
+    [
+        # nested lists: the items of a tight list read as one block, a loose list's as paragraphs
+        pytest.param("- a\n - b\n  - c\n   - d\n  - e\n - f\n- g\n", ["a b c d e f g"],
+                     id="spec-310-list-siblings"),
+        pytest.param("- foo\n  - bar\n    - baz\n\n\n      bim\n", ["foo bar", "baz", "bim"],
+                     id="spec-307-tight-list-around-a-loose-one"),
+        pytest.param("- a\n  - b\n  - c\n\n- d\n  - e\n  - f\n", ["a", "b c", "d", "e f"],
+                     id="spec-326-loose-list-around-tight-ones"),
+        pytest.param("- a\n- b\n\n  c\n- d\n", ["a", "b", "c", "d"], id="spec-316-blank-line-makes-it-loose"),
+        pytest.param("The number of windows in my house is\n14.  The number of doors is 6.\n",
+                     ["The number of windows in my house is 14.  The number of doors is 6."],
+                     id="spec-304-number-in-a-paragraph-is-text"),
+        pytest.param("The number of windows in my house is\n1.  The number of doors is 6.\n",
+                     ["The number of windows in my house is", "The number of doors is 6."],
+                     id="spec-305-list-interrupts-a-paragraph"),
+        # block quotes: nested, lazy continuation
+        pytest.param("> bar\nbaz\n> foo\n", ["bar baz foo"], id="spec-233-lazy-continuation"),
+        pytest.param("> - foo\n- bar\n", ["foo", "bar"], id="spec-235-no-laziness-for-a-list"),
+        pytest.param("> foo\n>\n> bar\n", ["foo", "bar"], id="spec-244-paragraphs-in-a-quote"),
+        pytest.param("> bar\n>\nbaz\n", ["bar", "baz"], id="spec-249-quote-ends-at-blank-line"),
+        pytest.param("> > > foo\nbar\n", ["foo bar"], id="spec-250-nested-quotes-lazy-line"),
+        pytest.param(">>> foo\n> bar\n>>baz\n", ["foo bar baz"], id="spec-251-nested-quotes"),
+        pytest.param("> aaa\n***\n> bbb\n", ["aaa", "bbb"], id="spec-246-rule-between-quotes"),
+        # HTML blocks: tags dropped, raw text kept as text, script/style/comments dropped
+        pytest.param('<DIV CLASS="foo">\n\n*Markdown*\n\n</DIV>\n', ["Markdown"],
+                     id="spec-152-markdown-between-tags"),
+        pytest.param("<div>\n*foo*\n\n*bar*\n", ["*foo*", "bar"], id="spec-155-html-block-is-raw"),
+        pytest.param(
+            '<script type="text/javascript">\n// JavaScript example\n\n'
+            'document.getElementById("demo").innerHTML = "Hello JavaScript!";\n</script>\nokay\n',
+            ["okay"], id="spec-170-script-block",
+        ),
+        pytest.param('<style\n  type="text/css">\nh1 {color:red;}\n\np {color:blue;}\n</style>\nokay\n',
+                     ["okay"], id="spec-172-style-block"),
+        pytest.param("<!-- Foo\n\nbar\n   baz -->\nokay\n", ["okay"], id="spec-179-comment-block"),
+        pytest.param("Foo\n<div>\nbar\n</div>\n", ["Foo", "bar"], id="spec-185-div-interrupts-a-paragraph"),
+        pytest.param('Foo\n<a href="bar">\nbaz\n', ["Foo baz"], id="spec-187-inline-tag-does-not"),
+        # inline HTML
+        pytest.param('Foo <responsive-image src="foo.jpg" />\n', ["Foo"], id="spec-617-custom-element"),
+        pytest.param("<33> <__>\n", ["<33> <__>"], id="spec-618-not-tags-are-text"),
+        pytest.param("foo <!-- this is a --\ncomment - with hyphens -->\n", ["foo"], id="spec-625-comment"),
+        pytest.param("foo <?php echo $a; ?>\n", ["foo"], id="spec-627-processing-instruction"),
+        pytest.param("foo <![CDATA[>&<]]>\n", ["foo"], id="spec-629-cdata"),
+        # link reference definitions are not passages
+        pytest.param("[foo]: /url\n", [], id="spec-207-definition-alone"),
+        pytest.param("[foo]: /url 'title\n\nwith blank line'\n\n[foo]\n",
+                     ["[foo]: /url 'title", "with blank line'", "[foo]"], id="spec-197-not-a-definition"),
+        pytest.param("Foo\n[bar]: /baz\n\n[bar]\n", ["Foo [bar]: /baz", "[bar]"],
+                     id="spec-213-definition-cannot-interrupt-a-paragraph"),
+        # setext headings are not passages; what only looks like one is text
+        pytest.param("Foo\nbar\n\n---\n\nbaz\n", ["Foo bar", "baz"], id="spec-104-rule-after-blank-line"),
+        pytest.param("Foo\nbar\n\\---\nbaz\n", ["Foo bar --- baz"], id="spec-106-escaped-underline"),
+        pytest.param("> Foo\n---\n", ["Foo"], id="spec-92-rule-after-quote"),
+        pytest.param("> foo\nbar\n===\n", ["foo bar ==="], id="spec-93-no-heading-in-lazy-line"),
+        # hard line breaks separate words, like <br>
+        pytest.param("foo  \nbaz\n", ["foo baz"], id="spec-633-two-spaces"),
+        pytest.param("foo\\\nbaz\n", ["foo baz"], id="spec-634-backslash"),
+        pytest.param("*foo  \nbar*\n", ["foo bar"], id="spec-638-inside-emphasis"),
+        pytest.param("`code  \nspan`\n", ["code   span"], id="spec-640-not-in-code-span"),
+        pytest.param("foo\\\n", ["foo\\"], id="spec-644-not-at-paragraph-end"),
+        # entities are decoded, except in code
+        pytest.param("&#35; &#1234; &#992; &#0;\n", ["# Ӓ Ϡ �"], id="spec-26-decimal"),
+        pytest.param("&#X22; &#XD06; &#xcab;\n", ['" ആ ಫ'], id="spec-27-hexadecimal"),
+        pytest.param("&copy\n", ["&copy"], id="spec-29-not-an-entity"),
+        pytest.param("`f&ouml;&ouml;`\n", ["f&ouml;&ouml;"], id="spec-35-not-in-code-span"),
+        pytest.param("&#42;foo&#42;\n*foo*\n", ["*foo* foo"], id="spec-37-entity-is-not-markup"),
+        pytest.param("&#42; foo\n\n* foo\n", ["* foo", "foo"], id="spec-38-entity-is-not-a-list-mark"),
+    ],
+)
+def test_commonmark_spec_examples_become_passages(markdown: str, texts: list[str]) -> None:
+    assert _texts(markdown, min_chars=1) == texts
+
+
+@pytest.mark.parametrize(
+    ("markdown", "passages"),
+    [
+        # reference links: the definition's target is kept in `links`
+        pytest.param('[foo]: /url "title"\n\n[foo]\n', [(None, "foo", ["/url"])], id="spec-192-shortcut"),
+        pytest.param('[foo][bar]\n\n[bar]: /url "title"\n', [(None, "foo", ["/url"])], id="spec-527-full"),
+        pytest.param('[foo][]\n\n[foo]: /url "title"\n', [(None, "foo", ["/url"])], id="spec-553-collapsed"),
+        pytest.param('[foo][BaR]\n\n[bar]: /url "title"\n', [(None, "foo", ["/url"])],
+                     id="spec-539-labels-ignore-case"),
+        pytest.param("[foo]: /url1\n\n[foo]: /url2\n\n[bar][foo]\n", [(None, "bar", ["/url1"])],
+                     id="spec-544-first-definition-wins"),
+        pytest.param("[foo]\n\n> [foo]: /url\n", [(None, "foo", ["/url"])],
+                     id="spec-218-definition-in-a-quote"),
+        pytest.param(
+            '[foo]: /foo-url "foo"\n[bar]: /bar-url\n  "bar"\n[baz]: /baz-url\n\n[foo],\n[bar],\n[baz]\n',
+            [(None, "foo, bar, baz", ["/foo-url", "/bar-url", "/baz-url"])],
+            id="spec-217-several-definitions",
+        ),
+        pytest.param("[foo](/f&ouml;&ouml; \"f&ouml;&ouml;\")\n", [(None, "foo", ["/f%C3%B6%C3%B6"])],
+                     id="spec-32-entity-in-link-target"),
+        pytest.param("[![moon](moon.jpg)][ref]\n\n[ref]: /uri\n", [], id="spec-531-image-only-link"),
+        # setext headings become sections
+        pytest.param("---\nFoo\n---\nBar\n---\nBaz\n", [("Bar", "Baz", [])],
+                     id="spec-96-headings-and-a-rule"),
+        pytest.param("Foo\n\nbar\n---\nbaz\n", [(None, "Foo", []), ("bar", "baz", [])],
+                     id="spec-103-heading-after-blank-line"),
+        pytest.param("[foo]: /url\nbar\n===\n[foo]\n", [("bar", "foo", ["/url"])],
+                     id="spec-215-definition-then-heading"),
+        pytest.param("> # Foo\n> bar\n> baz\n", [("Foo", "bar baz", [])], id="spec-228-heading-in-a-quote"),
+    ],
+)
+def test_commonmark_spec_examples_keep_sections_and_link_targets(
+    markdown: str, passages: list[tuple[str | None, str, list[str]]]
+) -> None:
+    assert [(p.section, p.text, p.links) for p in _chunk(markdown, min_chars=1)] == passages
+
+
+# --- CommonMark constructs in Chinese articles ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "texts"),
+    [
+        pytest.param(
+            "技术栈分为三层：\n\n- 最底层是 Kubernetes 发行版，与社区保持兼容；\n"
+            "- 再往上是 ACP，定位是云原生应用赋能平台；\n  - 包含容器平台等子产品；\n"
+            "- 最上层是 ACE 3.0，一个企业级的 PaaS 平台。\n",
+            ["技术栈分为三层：最底层是 Kubernetes 发行版，与社区保持兼容；"
+             "再往上是 ACP，定位是云原生应用赋能平台；包含容器平台等子产品；"
+             "最上层是 ACE 3.0，一个企业级的 PaaS 平台。"],
+            id="tight-list-is-one-block-with-its-lead-in",
+        ),
+        pytest.param(
+            "1. 第一步，安装 Helm 客户端，并且确认版本号正确。\n\n"
+            "2. 第二步，添加灵雀云的 Chart 仓库，然后更新索引。\n",
+            ["第一步，安装 Helm 客户端，并且确认版本号正确。",
+             "第二步，添加灵雀云的 Chart 仓库，然后更新索引。"],
+            id="loose-list-items-are-paragraphs",
+        ),
+        pytest.param(
+            "安装完成以后，运行下面的命令检查版本：\n\n    helm version\n      --short\n",
+            ["安装完成以后，运行下面的命令检查版本：\nhelm version\n  --short"],
+            id="indented-code-keeps-its-lines-and-joins-its-lead-in",
+        ),
+        pytest.param(
+            "> 陈恺说，“Kubernetes 的生态\n已经赢了。”这一段引用足够长。\n",
+            ["陈恺说，“Kubernetes 的生态已经赢了。”这一段引用足够长。"],
+            id="lazy-quote-line-joins-without-a-space",
+        ),
+        pytest.param(
+            "地址：北京市海淀区  \n电话：010-12345678，欢迎来访。\n",
+            ["地址：北京市海淀区 电话：010-12345678，欢迎来访。"],
+            id="hard-break-separates-like-br",
+        ),
+        pytest.param(
+            "灵雀云<sup>1</sup>的<span style=\"color:red\">容器平台</span>，这是足够长的一段话。\n",
+            ["灵雀云1的容器平台，这是足够长的一段话。"],
+            id="inline-html-tags-dropped",
+        ),
+        pytest.param(
+            "\\*号不是强调，\\# 不是标题，&lt;b&gt; 也不是标签，足够长。\n",
+            ["*号不是强调，# 不是标题，<b> 也不是标签，足够长。"],
+            id="escapes-and-entities-are-text",
+        ),
+        pytest.param(
+            "[^1]: 只有脚注，没有正文，脚注的内容也写得足够长。\n",
+            ["只有脚注，没有正文，脚注的内容也写得足够长。"],
+            id="footnote-label-is-not-text",
+        ),
+    ],
+)
+def test_commonmark_blocks_in_chinese_articles(body: str, texts: list[str]) -> None:
+    assert _texts(body) == texts
+
+
+def test_reference_links_keep_their_targets() -> None:
+    body = (
+        "详见[官方文档][docs]和[项目主页]，两处都写得很清楚。\n\n"
+        "[docs]: https://kubernetes.io/zh/docs/\n"
+        '[项目主页]: <https://github.com/alauda/kube-ovn> "Kube-OVN"\n'
+    )
+    [passage] = _chunk(body)
+    assert passage.text == "详见官方文档和项目主页，两处都写得很清楚。"
+    assert passage.links == ["https://kubernetes.io/zh/docs/", "https://github.com/alauda/kube-ovn"]
+
+
+def test_unsafe_link_keeps_its_text_but_not_its_target() -> None:
+    [passage] = _chunk("点[这里](javascript:alert(1))查看详情，这段话足够长。\n")
+    assert passage.text == "点这里查看详情，这段话足够长。"
+    assert passage.links == []
+
+
+def test_footnotes_are_passages_in_the_section_they_are_defined_in() -> None:
+    body = (
+        "## 开源\n\n灵雀云开源了 Kube-OVN[^ovn]，这是一段足够长的正文。\n\n"
+        "[^ovn]: 基于 OVN 的 Kubernetes 网络插件，这是脚注的内容。\n\n"
+        "## 尾声\n\n最后一段正文写得足够长，但是脚注[^9]没有定义。\n\n"
+        "[^unused]: 没有被引用的脚注，也照样成为一个独立的段落。\n"
+    )
+    assert [(p.section, p.text) for p in _chunk(body)] == [
+        ("开源", "灵雀云开源了 Kube-OVN，这是一段足够长的正文。"),
+        ("开源", "基于 OVN 的 Kubernetes 网络插件，这是脚注的内容。"),
+        ("尾声", "最后一段正文写得足够长，但是脚注[^9]没有定义。"),  # undefined: text, as on the page
+        ("尾声", "没有被引用的脚注，也照样成为一个独立的段落。"),
+    ]
+
+
+def test_footnote_with_several_blocks() -> None:
+    # the example of the markdown-it footnote plugin (after pandoc's)
+    body = (
+        "Here is a footnote reference,[^1] and another.[^longnote]\n\n"
+        "[^1]: Here is the footnote.\n\n"
+        "[^longnote]: Here's one with multiple blocks.\n\n"
+        "    Subsequent paragraphs are indented to show that they\nbelong to the previous footnote.\n"
+    )
+    assert _texts(body, min_chars=1) == [
+        "Here is a footnote reference, and another.",
+        "Here is the footnote.",
+        "Here's one with multiple blocks.",
+        "Subsequent paragraphs are indented to show that they belong to the previous footnote.",
+    ]
+
+
+def test_spans_of_blocks_in_quotes_lists_and_footnotes_cover_their_lines() -> None:
+    quote = "> 引用的第一行，\n懒惰续行也属于这段引用，足够长。\n"
+    tight_list = "- 列表项写得足够长，足够独立成为一个段落。\n  - 嵌套的一项\n- 第二项\n"
+    footnote = "[^1]: 脚注的内容写得足够长，也能独立成为一个段落。\n"
+    article = _article(f"{quote}\n{tight_list}\n{footnote}")
+    passages = chunk_article(article)
+    assert [article.source[slice(*p.span)] for p in passages] == [quote, tight_list, footnote]
+
+
+def test_spans_count_crlf_line_ends() -> None:
+    first = "第一段的内容足够长，肯定不会被合并到别处。\r\n"
+    second = "第二段的内容也足够长，肯定不会被合并到别处。\r\n"
+    article = _article(first + "\r\n" + second, front="---\r\ntitle: 测试文章\r\n---\r\n")
+    passages = chunk_article(article)
+    assert [p.text for p in passages] == [first.strip(), second.strip()]
+    assert [article.source[slice(*p.span)] for p in passages] == [first, second]
