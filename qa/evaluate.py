@@ -175,7 +175,11 @@ def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, ca
     cache.close()
     service = QAService(index)
     ranks, latencies, answers = [], [], []
+    skipped = 0
     for (question, row), gold in zip(squad.questions, squad.answers, strict=True):
+        if not question.strip():  # CMRC's trial set has two blank questions: nothing to ask
+            skipped += 1
+            continue
         started = time.perf_counter()
         if retriever == "hybrid":  # the whole service call, as the API makes it
             answer = service.ask(question, top_k=10)
@@ -193,6 +197,7 @@ def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, ca
     found = [r for r in ranks if r is not None]
     return {
         "questions": n,
+        "skipped_blank_questions": skipped,
         "passages": len(squad.passages),
         "retriever": retriever,
         "recall@1": round(sum(r < 1 for r in found) / n, 4),

@@ -263,3 +263,13 @@ def test_evaluate_squad(tmp_path: Path, hashing: type[Embedder]) -> None:
     assert len(done) == 4
     again = evaluate_squad(squad, hashing(), Tokenizer(), tmp_path / "cache")
     assert again["embedded_passages_and_sentences"] == 0  # the cache is shared with `qa index`
+
+
+def test_evaluate_squad_skips_blank_questions(tmp_path: Path, hashing: type[Embedder]) -> None:
+    data = {"data": [{"paragraphs": [{"context": "普洱茶产于云南，分为生茶和熟茶两类。", "qas": [
+        {"id": "q1", "question": "普洱茶产于哪里？", "answers": [{"text": "云南", "answer_start": 5}]},
+        {"id": "q2", "question": "  ", "answers": [{"text": "云南", "answer_start": 5}]},
+    ]}]}]}
+    squad = load_squad(_write(tmp_path / "s.json", json.dumps(data, ensure_ascii=False)))
+    metrics = evaluate_squad(squad, hashing(), Tokenizer(), tmp_path / "cache")
+    assert (metrics["questions"], metrics["skipped_blank_questions"], metrics["answer@1"]) == (1, 1, 1.0)
