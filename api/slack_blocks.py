@@ -83,6 +83,15 @@ def failed() -> Reply:
     return _note("抱歉，回答这个问题时出错了，请稍后再试。")
 
 
+def searching(question: str) -> Reply:
+    """The acknowledgement of a slash command, shown to the asker at once."""
+    return Reply(text=f"正在查找：{escape(question)}")
+
+
+def busy() -> Reply:
+    return _note("现在要回答的问题太多了，请过一分钟再问。")
+
+
 # --- the answer -------------------------------------------------------------------
 def answer_reply(answer: Answer, passages: int, asker: str | None = None) -> Reply:
     """The answering sentence (or the no-answer message) and the best
