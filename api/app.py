@@ -55,4 +55,9 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.loader.start()  # returns at once; /readyz says when the index is in
+    slack_bot = getattr(app.state, "slack", None)
+    if slack_bot is not None:
+        slack_bot.start()  # checks an unreachable Slack again in the background
     yield
+    if slack_bot is not None:
+        slack_bot.stop()  # lets the answers being posted finish, briefly

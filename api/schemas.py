@@ -60,6 +60,13 @@ class Health(BaseModel):
     status: str = Field(examples=["ok"])
 
 
+class SlackStatus(BaseModel):
+    connected: bool = Field(description="the bot's token was accepted by Slack's Web API")
+    reason: str | None = Field(None, description="why the bot is not connected, and what it does about it")
+
+
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
     articles: int = Field(description="articles in the loaded index")
+    slack: SlackStatus | None = Field(None, description="the Slack bot, when it is configured; "
+                                                        "readiness does not depend on it")

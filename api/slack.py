@@ -1,35 +1,48 @@
 """The Slack bot: `POST /slack/events` takes the Events API (the
 `url_verification` handshake and `app_mention`) and the `/ask` slash command.
 
-Slack Bolt speaks the protocol: it checks every request's signature before
-anything else (401 otherwise), acknowledges within Slack's 3 seconds and runs
-the listeners below in its thread pool, where the answer is computed and
-posted. This module only translates between Slack and `QAService.ask`.
+A request is answered from the event loop at once, and nothing there waits on
+Slack: the signature is checked on the raw bytes before the body is read
+(`api.slack_requests`), a slash command is acknowledged in the response, and
+the answer is worked out and posted by the background outbox
+(`api.slack_outbox`), every Slack call with a timeout. The bot starts even when
+Slack cannot be reached (`api.slack_connection`). This module only translates
+between Slack and `QAService.ask`; slack_sdk speaks to Slack.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from functools import partial
+from http.client import HTTPException
 
 from fastapi import FastAPI, Request, Response
-from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
-from slack_bolt.adapter.fastapi import SlackRequestHandler
-from slack_bolt.error import BoltError
-from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
-from slack_bolt.middleware import Middleware, SslCheck
+from fastapi.responses import JSONResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from api import slack_blocks as say
 from api.errors import error_response
+from api.slack_connection import SlackConfigError, SlackConnection, describe
+from api.slack_outbox import Outbox
+from api.slack_requests import (
+    Mention,
+    MentionEvent,
+    RawBodyVerifier,
+    SlackRequest,
+    SlackRequestError,
+    SlashCommand,
+    SslCheck,
+    UrlVerification,
+    parse,
+    verify,
+)
 from qa.answer import MAX_TURN_CHARS, Turn
-from qa.errors import InvalidQuestionError, QAError
+from qa.errors import InvalidQuestionError
 from qa.service import QAService
 from qa.settings import Settings
 
@@ -37,105 +50,38 @@ ROUTE = "/slack/events"
 COMMAND = "/ask"
 PASSAGES = 3  # passages shown under an answer
 THREAD_MESSAGES = 1000  # messages of a thread read, at most, for a follow-up's context
-SEEN_EVENTS = 2048  # event ids remembered to drop Slack's retries
-# Threads for Bolt's listeners. A slash command is acknowledged from one, so
-# this many slow answers at once would delay the next acknowledgement.
-ANSWER_THREADS = 8
+SEEN_IDS = 4096  # event ids and trigger ids remembered, to answer each once
+POST_TIMEOUT = 10  # seconds a call to Slack may take before it is given up
+POST_WORKERS = 4  # answers worked out and posted at once
+POST_BACKLOG = 64  # answers that may wait for a worker; more are dropped
+STOP_GRACE = 5.0  # seconds the server waits, when stopping, for answers still being posted
 
 logger = logging.getLogger(__name__)
 
 
-class SlackConfigError(QAError):
-    """The Slack bot is turned on but cannot run with the settings given."""
-
-
 def add_slack_routes(app: FastAPI, settings: Settings) -> None:
-    """Add `POST /slack/events`. Answers use `app.state.service`, read at
-    each question since the index may still be loading at start-up."""
-    bolt = _bolt_app(settings)
-    bolt.use(SslCheck())  # Slack's ssl_check ping, answered only once its signature checked out
-    bolt.use(FirstDeliveryOnly(SEEN_EVENTS))
-    listeners = Listeners(lambda: getattr(app.state, "service", None))
-    bolt.event("app_mention")(listeners.on_mention)
-    bolt.command(COMMAND)(listeners.on_ask)
-    handler = SlackRequestHandler(bolt)
-    app.state.slack = bolt
+    """Add `POST /slack/events`, and the bot at `app.state.slack`. Answers
+    use `app.state.service`, read at each question since the index may still
+    be loading; the bot's link to Slack is at `app.state.slack_status`."""
+    secret, token = _credentials(settings)
+    api_url = settings.slack_api_url.rstrip("/") + "/"
+    connection = SlackConnection(token, api_url, publish=partial(setattr, app.state, "slack_status"))
+    connection.check()  # a refused token stops the start here; an unreachable Slack does not
+    bot = SlackBot(WebClient(token=token, base_url=api_url, timeout=POST_TIMEOUT), connection,
+                   service=lambda: getattr(app.state, "service", None))
+    verifier = RawBodyVerifier(secret)
+    app.state.slack = bot
 
     @app.post(ROUTE, include_in_schema=False)
     async def slack_events(request: Request) -> Response:
-        return _one_error_body(await handler.handle(request))
-
-
-def _one_error_body(response: Response) -> Response:
-    """Bolt's refusals, in the error body every other route has."""
-    if response.status_code == 401:
-        return error_response(401, "invalid_signature", (
-            "the request is not signed with this Slack app's signing secret, or its "
-            "X-Slack-Request-Timestamp is more than 5 minutes off: check SLACK_SIGNING_SECRET "
-            "and the server's clock"))
-    if response.status_code == 404:
-        return error_response(404, "unhandled_slack_request", (
-            f"this bot answers the {COMMAND} command and app_mention events only: "
-            f"compare the Slack app's settings with api/slack_manifest.yaml"))
-    return response
-
-
-# --- configuration -------------------------------------------------------------------
-def _bolt_app(settings: Settings) -> App:
-    """A Bolt app whose Web API calls go to `settings.slack_api_url`. Bolt
-    checks the token with `auth.test` here, so a wrong one stops start-up."""
-    secret, token = _credentials(settings)
-    api_url = settings.slack_api_url.rstrip("/") + "/"
-    try:
-        with _hidden_env(*_OAUTH_ENV):
-            return App(
-                name="qa-slack",
-                logger=_bolt_logger(),
-                signing_secret=secret,
-                client=WebClient(token=token, base_url=api_url),
-                ssl_check_enabled=False,  # re-added after signature verification
-                listener_executor=ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="slack-answer"),
-            )
-    except BoltError as exc:
-        raise SlackConfigError(
-            f"Slack refused SLACK_BOT_TOKEN ({exc}). Set it to the Bot User OAuth Token "
-            f"(xoxb-…) on the OAuth & Permissions page of your Slack app"
-        ) from None
-    except OSError as exc:
-        raise SlackConfigError(
-            f"cannot reach the Slack Web API at {api_url} to check SLACK_BOT_TOKEN ({exc}). "
-            f"Check the network, or QA_SLACK_API_URL"
-        ) from exc
-
-
-# With both of these in the environment Bolt turns to multi-workspace OAuth
-# and ignores the bot token, so that no reply could be posted. This bot is
-# installed in one workspace with its token; they may belong to another app.
-_OAUTH_ENV = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
-
-
-@contextmanager
-def _hidden_env(*names: str) -> Iterator[None]:
-    """The environment without `names` while Bolt reads it (start-up only)."""
-    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
-
-
-def _bolt_logger() -> logging.Logger:
-    """Bolt's logger, less one notice: Bolt reads SLACK_BOT_TOKEN from the
-    environment too and warns that the client's token wins; it is the same one."""
-    bolt_logger = logging.getLogger("api.slack.bolt")
-    if not any(isinstance(f, _SameTokenNotice) for f in bolt_logger.filters):
-        bolt_logger.addFilter(_SameTokenNotice())
-    return bolt_logger
-
-
-class _SameTokenNotice(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+        body = await request.body()
+        try:
+            verify(verifier, body, request.headers)
+            slack_request = parse(body, request.headers.get("content-type", ""))
+        except SlackRequestError as exc:
+            logger.warning("refused a request to %s (%d): %s", ROUTE, exc.status, exc.message)
+            return error_response(exc.status, exc.code, exc.message)
+        return bot.handle(slack_request)
 
 
 def _credentials(settings: Settings) -> tuple[str, str]:
@@ -159,74 +105,85 @@ def _credentials(settings: Settings) -> tuple[str, str]:
     return secret, token
 
 
-# --- retries ---------------------------------------------------------------------------
-class FirstDeliveryOnly(Middleware):
-    """Slack delivers an event again (X-Slack-Retry-Num) when it thinks the
-    first delivery failed; each event_id is answered once. Runs after the
-    signature check, so forged requests cannot fill the memory."""
+class SeenIds:
+    """The last `capacity` ids seen. Slack delivers an event again
+    (X-Slack-Retry-Num) when it thinks the first delivery failed, and a signed
+    request may be replayed within its 5 minutes: each is answered once.
+    Only signed requests reach it, so forged ones cannot flush it."""
 
     def __init__(self, capacity: int):
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._capacity = capacity
-        self._lock = threading.Lock()  # requests arrive on several threads
+        self._lock = threading.Lock()
 
-    def process(self, *, req: BoltRequest, resp: BoltResponse,
-                next: Callable[[], BoltResponse]) -> BoltResponse:
-        event_id = req.body.get("event_id")
-        if event_id and not self._first_time(event_id):
-            retry = req.headers.get("x-slack-retry-num", ["none"])[0]
-            logger.info("Slack event %s delivered again (retry %s): already answered", event_id, retry)
-            return BoltResponse(status=200, body="")
-        return next()
-
-    def _first_time(self, event_id: str) -> bool:
+    def first_time(self, seen_id: str) -> bool:
         with self._lock:
-            if event_id in self._seen:
+            if seen_id in self._seen:
                 return False
-            self._seen[event_id] = None
+            self._seen[seen_id] = None
             if len(self._seen) > self._capacity:
                 self._seen.popitem(last=False)
             return True
 
 
-# --- listeners ---------------------------------------------------------------------------
-class Listeners:
-    """Slack events in, `QAService.ask` calls and replies out. Bolt runs these
-    in its thread pool after acknowledging (events) or once they call ack()."""
+class SlackBot:
+    """Slack requests in, `QAService.ask` calls and replies out. `handle` runs
+    on the event loop and returns at once; the rest runs in the outbox."""
 
-    def __init__(self, service: Callable[[], QAService | None]):
+    def __init__(self, client: WebClient, connection: SlackConnection,
+                 service: Callable[[], QAService | None]):
+        self.client = client
+        self.connection = connection
+        self.outbox = Outbox(POST_WORKERS, POST_BACKLOG)
         self._service = service
+        self._events = SeenIds(SEEN_IDS)
+        self._triggers = SeenIds(SEEN_IDS)
 
-    def on_mention(self, event: dict, context: BoltContext, client: WebClient) -> None:
-        if is_from_bot(event):  # Bolt drops the bot's own messages; this drops other bots'
-            return
-        thread_ts = event.get("thread_ts") or event["ts"]
+    def start(self) -> None:
+        self.connection.keep_trying()  # if Slack could not be reached at start
 
-        def post(reply: say.Reply) -> None:
-            client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=reply.text,
-                                    blocks=reply.blocks, unfurl_links=False, unfurl_media=False)
+    def stop(self) -> None:
+        self.connection.stop()
+        self.outbox.close(grace=STOP_GRACE)
 
-        question = say.question_from(event.get("text", ""))
-        bot = f"<@{context.bot_user_id}>" if context.bot_user_id else "@bot"
-        early = self._early_reply(question, how_to_ask=bot)
-        if early:
-            post(early)
-        else:
-            self._answer(question, post, history=thread_history(client, event, context.bot_user_id))
+    def handle(self, request: SlackRequest) -> Response:
+        if isinstance(request, UrlVerification):
+            return JSONResponse({"challenge": request.challenge})
+        if isinstance(request, SslCheck):
+            return Response()
+        if isinstance(request, MentionEvent):
+            return self._on_mention(request)
+        if isinstance(request, SlashCommand) and request.command == COMMAND:
+            return self._on_ask(request)
+        return error_response(404, "unhandled_slack_request", (
+            f"this bot answers the {COMMAND} command and app_mention events only: "
+            f"compare the Slack app's settings with api/slack_manifest.yaml"))
 
-    def on_ask(self, ack: Ack, command: dict, respond: Respond) -> None:
-        question = say.question_from(command.get("text", ""))
+    # --- on the event loop: decide, acknowledge, hand over ---------------------------------
+    def _on_mention(self, request: MentionEvent) -> Response:
+        mention = request.event
+        if not self._events.first_time(request.event_id):
+            logger.info("Slack event %s delivered again: already answered", request.event_id)
+        elif not self._is_from_bot(mention):
+            self.outbox.submit(partial(self._answer_mention, mention), f"mention {request.event_id}")
+        return Response()
+
+    def _on_ask(self, command: SlashCommand) -> Response:
+        if not self._triggers.first_time(command.trigger_id):
+            logger.info("%s with trigger_id %s sent again: already answered", COMMAND, command.trigger_id)
+            return Response()
+        question = say.question_from(command.text)
         early = self._early_reply(question, how_to_ask=COMMAND)
-        if early:  # shown at once, to the asker only
-            ack(text=early.text, blocks=early.blocks)
-            return
-        ack(text=f"正在查找：{say.escape(question)}")
+        if early is None:
+            job = partial(self._answer_command, question, command)
+            early = (say.searching(question) if self.outbox.submit(job, f"{COMMAND} {command.trigger_id}")
+                     else say.busy())
+        return JSONResponse({"text": early.text, **({"blocks": early.blocks} if early.blocks else {})})
 
-        def post(reply: say.Reply) -> None:
-            respond(text=reply.text, blocks=reply.blocks, response_type="in_channel",
-                    replace_original=False)
-
-        self._answer(question, post, asker=command.get("user_id"))
+    def _is_from_bot(self, mention: Mention) -> bool:
+        bot_user = self.connection.bot_user_id
+        return (bool(mention.bot_id) or mention.subtype == "bot_message"
+                or (bot_user is not None and mention.user == bot_user))
 
     def _early_reply(self, question: str, how_to_ask: str) -> say.Reply | None:
         """The reply to a question that is not asked: empty, too long, or too soon."""
@@ -238,6 +195,33 @@ class Listeners:
         if len(question) > service.max_question_chars:
             return say.too_long(len(question), service.max_question_chars)
         return None
+
+    # --- in the outbox: answer and post --------------------------------------------------------
+    def _answer_mention(self, mention: Mention) -> None:
+        thread_ts = mention.thread_ts or mention.ts
+
+        def post(reply: say.Reply) -> None:
+            self._send("post a reply to a mention", partial(
+                self.client.chat_postMessage, channel=mention.channel, thread_ts=thread_ts,
+                text=reply.text, blocks=reply.blocks, unfurl_links=False, unfurl_media=False))
+
+        question = say.question_from(mention.text)
+        bot_user = self.connection.bot_user_id
+        early = self._early_reply(question, how_to_ask=f"<@{bot_user}>" if bot_user else "@bot")
+        if early:
+            post(early)
+            return
+        history = thread_history(self.client, mention.channel, mention.thread_ts, mention.ts, bot_user)
+        self._answer(question, post, history=history)
+
+    def _answer_command(self, question: str, command: SlashCommand) -> None:
+        def post(reply: say.Reply) -> None:
+            webhook = WebhookClient(command.response_url, timeout=POST_TIMEOUT)
+            self._send(f"answer {COMMAND}", partial(
+                webhook.send, text=reply.text, blocks=reply.blocks, response_type="in_channel",
+                replace_original=False))
+
+        self._answer(question, post, asker=command.user_id)
 
     def _answer(self, question: str, post: Callable[[say.Reply], None], asker: str | None = None,
                 history: Sequence[Turn] = ()) -> None:
@@ -252,20 +236,35 @@ class Listeners:
             reply = say.invalid_question(str(exc))
         except Exception:
             post(say.failed())
-            raise  # Bolt's error handler logs it with the traceback
+            raise  # the outbox logs it with the traceback
         post(reply)
 
+    def _send(self, what: str, call: Callable[[], object]) -> None:
+        """One call to Slack. A failure is one log line, not a traceback: Slack's
+        error (`not_in_channel`…), or the network's, which also marks the bot
+        not connected until Slack can be reached again."""
+        try:
+            result = call()
+        except SlackApiError as exc:
+            logger.warning("cannot %s: Slack answered %s", what, exc.response.get("error"))
+        except (OSError, HTTPException) as exc:  # HTTPException: a half-sent answer (IncompleteRead)
+            logger.warning("cannot %s: %s", what, describe(exc, POST_TIMEOUT))
+            self.connection.lost(exc, POST_TIMEOUT)
+        else:  # a response_url answers in plain text, and does not raise
+            if isinstance(result, WebhookResponse) and result.status_code != 200:
+                logger.warning("cannot %s: Slack answered %s %s", what, result.status_code, result.body)
 
-def thread_history(client: WebClient, event: dict, bot_user_id: str | None) -> list[Turn]:
-    """The messages before a mention in its thread, as conversation turns, so
+
+def thread_history(client: WebClient, channel: str, thread_ts: str | None, ts: str,
+                   bot_user_id: str | None) -> list[Turn]:
+    """The messages before message `ts` in its thread, as conversation turns, so
     that "它包含哪些子产品？" follows the question before it. Reading a thread
     needs the channels:history (and, for private channels, groups:history)
     scope; without it, or if Slack fails, the question is answered on its own."""
-    thread_ts = event.get("thread_ts")
-    if not thread_ts or thread_ts == event.get("ts"):
+    if not thread_ts or thread_ts == ts:
         return []
     try:
-        messages = _thread_messages(client, event["channel"], thread_ts)
+        messages = _thread_messages(client, channel, thread_ts)
     except Exception as exc:  # the context is a help, never a reason not to answer
         error = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
         hint = (" Add the channels:history and groups:history scopes (api/slack_manifest.yaml) "
@@ -275,7 +274,7 @@ def thread_history(client: WebClient, event: dict, bot_user_id: str | None) -> l
         return []
     turns = []
     for message in messages:
-        if message.get("ts") == event.get("ts"):
+        if message.get("ts") == ts:
             break
         text = say.question_from(message.get("text", ""))
         if text:
@@ -297,5 +296,5 @@ def _thread_messages(client: WebClient, channel: str, thread_ts: str) -> list[di
     return messages[:THREAD_MESSAGES]
 
 
-def is_from_bot(event: dict) -> bool:
-    return bool(event.get("bot_id")) or event.get("subtype") == "bot_message"
+def is_from_bot(message: dict) -> bool:
+    return bool(message.get("bot_id")) or message.get("subtype") == "bot_message"

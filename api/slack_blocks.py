@@ -83,6 +83,15 @@ def failed() -> Reply:
     return _note("抱歉，回答这个问题时出错了，请稍后再试。")
 
 
+def searching(question: str) -> Reply:
+    """The acknowledgement of a slash command, shown to the asker at once."""
+    return Reply(text=f"正在查找：{escape(question)}")
+
+
+def busy() -> Reply:
+    return _note("现在要回答的问题太多了，请过一分钟再问。")
+
+
 # --- the answer -------------------------------------------------------------------
 def answer_reply(answer: Answer, passages: int, asker: str | None = None) -> Reply:
     """The answering sentence (or the no-answer message) and the best
@@ -91,8 +100,9 @@ def answer_reply(answer: Answer, passages: int, asker: str | None = None) -> Rep
     shown = answer.passages[:passages]
     blocks = [_context(f"<@{asker}> 问：{escape(answer.question)}")] if asker else []
     if answer.answerable and answer.answer:
-        text = f"答：{escape(answer.answer.text)}"
-        blocks.append(_section(f"*答：* {escape(answer.answer.text)} [{answer.answer.passage}]"))
+        said = _spoken(_speaker_of(answer), answer.answer.text)
+        text = f"答：{said}"
+        blocks.append(_section(f"*答：* {said} [{answer.answer.passage}]"))
     else:
         text = NO_ANSWER
         blocks.append(_section(f":mag: {NO_ANSWER}"))
@@ -104,10 +114,21 @@ def answer_reply(answer: Answer, passages: int, asker: str | None = None) -> Rep
     return Reply(text=text, blocks=blocks)
 
 
+def _speaker_of(answer: Answer) -> str | None:
+    """Who says the answering sentence: the speaker of the passage it comes from."""
+    rank = answer.answer.passage if answer.answer else None
+    return next((p.speaker for p in answer.passages if p.rank == rank), None)
+
+
+def _spoken(speaker: str | None, text: str) -> str:
+    """`text` escaped for mrkdwn, after its speaker when known ("陈恺：…")."""
+    return f"{escape(speaker)}：{escape(text)}" if speaker else escape(text)
+
+
 def _cited_passage(passage: RankedPassage) -> str:
     citation = passage.citation
     label = " · ".join(part for part in (citation.title, citation.section) if part)
-    quoted = escape(excerpt(passage)).replace("\n", "\n>")
+    quoted = _spoken(passage.speaker, excerpt(passage)).replace("\n", "\n>")
     return f"*[{passage.rank}]* {link(citation.url, label)}\n>{quoted}"
 
 

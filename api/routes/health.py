@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.deps import ServiceDep
 from api.errors import documented
@@ -17,8 +17,10 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", responses=documented(503))
-async def readyz(service: ServiceDep) -> Readiness:
+@router.get("/readyz", responses=documented(503), response_model_exclude_none=True)
+async def readyz(service: ServiceDep, request: Request) -> Readiness:
     """200 once the index is loaded and the model warmed up; 503 before, or when
-    it failed to load, with the reason and its fix."""
-    return Readiness(status="ready", articles=len(service.articles()))
+    it failed to load, with the reason and its fix. With the Slack bot on, says
+    whether it is connected to Slack (and if not, why), without being less ready."""
+    return Readiness(status="ready", articles=len(service.articles()),
+                     slack=getattr(request.app.state, "slack_status", None))

@@ -21,11 +21,11 @@ from qa.answer import Answer, AnswerText, Citation, RankedPassage
 
 def passage(rank: int, text: str = "Helm 是 Kubernetes 的包管理工具。", highlights=((0, 21),),
             url: str | None = "https://linux.cn/article-1-1.html",
-            section: str | None = "工具") -> RankedPassage:
+            section: str | None = "工具", speaker: str | None = None) -> RankedPassage:
     citation = Citation(article_id="a", title="云原生入门", author=None, date=None, url=url,
                         article_url=url, section=section, paragraph=rank)
     return RankedPassage(rank=rank, id=f"a#p{rank}", text=text, score=0.9, highlights=list(highlights),
-                         citation=citation)
+                         citation=citation, speaker=speaker)
 
 
 def answer(answerable: bool = True, count: int = 5) -> Answer:
@@ -113,3 +113,26 @@ def test_text_for_notifications_is_escaped_too():
     reply = answer_reply(Answer(question="q", answerable=True, answer=AnswerText(text="a < b", passage=1),
                                 passages=[passage(1)], timings_ms={}), 3)
     assert reply.text == "答：a &lt; b"
+
+
+def interview_answer() -> Answer:
+    """The answer comes from passage 2, where 陈恺 speaks; passage 1 has no speaker."""
+    said = "ACP 2.0 是把整个平台都做成 Kubernetes 原生的。"
+    return Answer(question="ACP 2.0 是什么？", answerable=True, answer=AnswerText(text=said, passage=2),
+                  passages=[passage(1, text="主持人问到了 ACP。"), passage(2, text=said, speaker="陈恺")],
+                  timings_ms={})
+
+
+def test_speaker_is_shown_before_the_answer_and_the_quote():
+    reply = answer_reply(interview_answer(), passages=3)
+    assert reply.text == "答：陈恺：ACP 2.0 是把整个平台都做成 Kubernetes 原生的。"
+    answer_block, _, first, second = reply.blocks
+    assert answer_block["text"]["text"] == "*答：* 陈恺：ACP 2.0 是把整个平台都做成 Kubernetes 原生的。 [2]"
+    assert first["text"]["text"].endswith("\n>主持人问到了 ACP。")  # no speaker, no prefix
+    assert second["text"]["text"].endswith("\n>陈恺：ACP 2.0 是把整个平台都做成 Kubernetes 原生的。")
+
+
+def test_speaker_is_escaped_like_the_text():
+    reply = answer_reply(Answer(question="q", answerable=True, answer=AnswerText(text="t", passage=1),
+                                passages=[passage(1, text="t", speaker="<@U1> & co")], timings_ms={}), 3)
+    assert reply.text == "答：&lt;@U1&gt; &amp; co：t"
