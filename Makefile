@@ -3,9 +3,19 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 QA := $(VENV)/bin/qa
+# pip forwards setuptools' "Editable installation ... !!" notice even with
+# --quiet; it is advice, not an error. (editable_mode=compat or strict print
+# a box of their own.)
+PIP_INSTALL := $(PY) -W 'ignore:Editable installation:UserWarning' -m pip install --quiet
+# Installs are redone only when pyproject.toml changes.
+INSTALLED := $(VENV)/.installed
+INSTALLED_TEST := $(VENV)/.installed-test
+# What the browser tests need from Debian: Chromium, and a CJK font (without
+# one, every Chinese character in the screenshots is an empty box).
+TEST_DEBS := chromium fonts-noto-cjk
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test index run serve test test-fast lint eval eval-bench bench clean
+.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-bench bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -14,12 +24,28 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-install: $(PY)  ## install the service into .venv/ (bundled model included, no download at run time)
-	$(PIP) install --quiet -e .
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PIP_INSTALL) -e .
+	@touch $@
 
-install-test: $(PY)  ## install the service and what the tests need (CPU torch, Chromium via apt)
-	$(PIP) install --quiet -e '.[test]'
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+$(INSTALLED_TEST): pyproject.toml | $(PY)
+	$(PIP_INSTALL) -e '.[test]'
+	@touch $@ $(INSTALLED)
+
+install: $(INSTALLED)  ## install the service into .venv/ (bundled model included, no download at run time)
+
+install-test: $(INSTALLED_TEST) test-debs  ## install the service and what the tests need (CPU torch; Chromium and a CJK font via apt)
+
+# apt-get as root, through sudo otherwise; only the packages that are missing.
+test-debs:
+	@missing=$$(for deb in $(TEST_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$deb 2>/dev/null | grep -q 'ok installed' || echo $$deb; done); \
+	missing=$$(echo $$missing); [ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "make install-test: installing $$missing needs root; run as root: apt-get install -y $$missing" >&2; exit 1; fi; \
+	echo "installing $$missing (apt-get)"; \
+	{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
+	{ echo "make install-test: apt-get could not install $$missing; install them (Debian package names), then run make install-test again" >&2; exit 1; }
 
 index: install  ## build or update the index from corpus/
 	$(QA) index

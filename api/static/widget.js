@@ -3,9 +3,16 @@
  *   <script src="https://qa.example.org/static/widget.js"></script>
  *
  * Options (data attributes on that tag):
- *   data-api="https://host"   where the API lives (default: where this script came from)
- *   data-lang="en"            English labels (default: Chinese)
+ *   data-api="https://host"   where the API lives (default: where this script came from);
+ *                             a page on another origin must be in the service's cors_origins
+ *   data-lang="en"            the labels' language (default: the page's <html lang>, else the
+ *                             browser's; zh* is Chinese, anything else English)
  *   data-open="true"          start with the chat open
+ *
+ * The page can ask a question for the user (it opens the chat and sends it):
+ *
+ *   window.InterviewQA.ask("ACP 2.0 是什么？");
+ *   document.dispatchEvent(new CustomEvent("qa:ask", { detail: { question: "ACP 2.0 是什么？" } }));
  *
  * Everything lives in a Shadow DOM, so page styles cannot reach in and ours
  * cannot leak out. Server text is only ever set with textContent.
@@ -23,23 +30,41 @@
     zh: {
       open: "打开文章问答", close: "关闭", title: "文章问答", toggle: "问答",
       placeholder: "输入问题，按 Enter 发送", input: "你的问题", send: "发送",
-      thinking: "正在查找答案…", noAnswer: "文章中没有找到答案，以下是最接近的段落：",
-      sources: "出处", paragraph: function (n) { return "第 " + n + " 段"; },
+      thinking: "正在查找答案…", noAnswer: "文章中没有找到这个问题的答案。",
+      sources: "出处", closest: "最接近的段落", paragraph: function (n) { return "第 " + n + " 段"; },
+      speaker: function (name) { return name + "："; },
       unreachable: function (api) { return "无法连接到问答服务（" + api + "），请检查网络后重试。"; },
+      refused: function (origin, api) {
+        return "问答服务（" + api + "）在运行，但不接受来自本页（" + origin + "）的请求：" +
+          "请把 " + origin + " 加到服务的 cors_origins 设置（环境变量 QA_CORS_ORIGINS）。";
+      },
       failed: function (status, message) { return "服务出错（" + status + "）：" + message; },
       welcome: "你好！可以问我关于文章的问题，例如“ACP 2.0 是什么？”",
     },
     en: {
       open: "Open article Q&A", close: "Close", title: "Ask the articles", toggle: "Ask",
       placeholder: "Ask a question, press Enter", input: "Your question", send: "Send",
-      thinking: "Looking for the answer…", noAnswer: "The articles do not answer this; the closest passages:",
-      sources: "Sources", paragraph: function (n) { return "paragraph " + n; },
+      thinking: "Looking for the answer…", noAnswer: "The articles do not answer this question.",
+      sources: "Sources", closest: "Closest passages", paragraph: function (n) { return "paragraph " + n; },
+      speaker: function (name) { return name + ": "; },
       unreachable: function (api) { return "Cannot reach the Q&A service (" + api + "). Check the connection and retry."; },
+      refused: function (origin, api) {
+        return "The Q&A service (" + api + ") is up but does not accept requests from this page (" +
+          origin + "): add " + origin + " to the service's cors_origins setting (QA_CORS_ORIGINS).";
+      },
       failed: function (status, message) { return "The service failed (" + status + "): " + message; },
       welcome: "Hi! Ask me about the articles, e.g. “What does Captain do?”",
     },
   };
-  var T = TEXT[(script && script.dataset.lang) === "en" ? "en" : "zh"];
+
+  /* data-lang, else the page's <html lang>, else the browser's language:
+   * zh-CN, zh-Hant… are Chinese; a language without labels gets English. */
+  function language() {
+    var wanted = (script && script.dataset.lang) || document.documentElement.lang || navigator.language || "";
+    var primary = wanted.toLowerCase().split("-")[0];
+    return Object.prototype.hasOwnProperty.call(TEXT, primary) ? primary : "en";
+  }
+  var T = TEXT[language()];
 
   var CSS = [
     ":host{all:initial;font-family:system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif;font-size:15px;line-height:1.5;color:#1f2328}",
@@ -66,7 +91,12 @@
     ".source a{color:#0b5cad}",
     ".passage{margin:4px 0 0;font-size:14px;white-space:pre-wrap}",
     "mark{background:#fff1a8;color:inherit;padding:0 1px}",
-    "form{display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de}",
+    ".speaker{font-weight:600}",
+    ".nearest li{border-top-style:dashed}",
+    ".nearest .passage{color:#57606a}",
+    // The form comes before the log in the DOM (Tab goes on from Send to the
+    // citations, not out of the panel) and below it on screen.
+    "form{order:1;display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de}",
     "textarea{flex:1;min-width:0;resize:none;height:44px;padding:8px 10px;border:1px solid #afb8c1;border-radius:8px;font:inherit}",
     ".send{border:0;border-radius:8px;padding:0 16px;background:#0b5cad;color:#fff;font:inherit;cursor:pointer}",
     ".send:disabled{background:#8fa9c4;cursor:progress}",
@@ -90,8 +120,8 @@
   /* The passage text with its [start, end) highlights in <mark>. Offsets count
    * code points (Python's str), so the text is split into code points, not
    * UTF-16 units. */
-  function highlighted(text, highlights) {
-    var chars = Array.from(text), out = el("p", { class: "passage" }), at = 0;
+  function highlighted(out, text, highlights) {
+    var chars = Array.from(text), at = 0;
     highlights.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (span) {
       var start = Math.max(span[0], at), end = Math.min(span[1], chars.length);
       if (start >= end) return;
@@ -103,43 +133,60 @@
     return out;
   }
 
+  /* "陈恺：" where the passage says who speaks (interviews), else nothing. */
+  function speakerLabel(passage) {
+    var name = passage.speaker || passage.citation.speaker;
+    return name ? el("span", { class: "speaker" }, T.speaker(name)) : document.createTextNode("");
+  }
+
   function citationLink(citation, label) {
     var url = citation.url && safeUrl(citation.url);
     if (!url) return el("span", {}, label);
     return el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, label);
   }
 
-  function sourceItem(passage) {
+  /* One source: its citation, then its text; the answering sentences are
+   * marked only when the passage answers (not for the closest material). */
+  function sourceItem(passage, marked) {
     var c = passage.citation, item = el("li", { "data-rank": String(passage.rank) });
     var source = el("div", { class: "source" }, "[" + passage.rank + "] ");
     source.appendChild(citationLink(c, c.title));
     var where = [c.section, T.paragraph(c.paragraph)].filter(Boolean).join(" · ");
     source.appendChild(document.createTextNode(" · " + where));
-    item.appendChild(source);
-    item.appendChild(highlighted(passage.text, passage.highlights));
+    var text = el("p", { class: "passage" });
+    text.appendChild(speakerLabel(passage));
+    item.append(source, highlighted(text, passage.text, marked ? passage.highlights : []));
     return item;
   }
 
+  function sourceList(heading, passages, marked) {
+    var section = el("div", { class: marked ? "sources" : "sources nearest" });
+    section.appendChild(el("div", { class: "source" }, heading));
+    var list = el("ol", { "aria-label": heading });
+    passages.slice(0, 3).forEach(function (p) { list.appendChild(sourceItem(p, marked)); });
+    section.appendChild(list);
+    return section;
+  }
+
+  function answerLine(answer, passages) {
+    var line = el("p", { class: "answer" });
+    var cited = passages.filter(function (p) { return p.rank === answer.passage; })[0];
+    if (cited) line.appendChild(speakerLabel(cited));
+    line.appendChild(document.createTextNode(answer.text));
+    if (cited && cited.citation.url) {
+      var ref = citationLink(cited.citation, "[" + answer.passage + "]");
+      ref.classList.add("ref");
+      line.appendChild(ref);
+    }
+    return line;
+  }
+
+  /* An answer with its sources; or the notice that there is none, above the
+   * closest passages, shown unmarked so that they do not read as an answer. */
   function answerView(data) {
-    var box = el("div", { class: "msg bot" });
-    if (!data.answerable) box.appendChild(el("p", { class: "notice" }, T.noAnswer));
-    if (data.answerable && data.answer) {
-      var answer = el("p", { class: "answer" }, data.answer.text);
-      var cited = data.passages[data.answer.passage - 1];
-      if (cited && cited.citation.url) {
-        var ref = citationLink(cited.citation, "[" + data.answer.passage + "]");
-        ref.classList.add("ref");
-        answer.appendChild(ref);
-      }
-      box.appendChild(answer);
-    }
-    var shown = data.passages.slice(0, 3);
-    if (shown.length) {
-      box.appendChild(el("div", { class: "source" }, T.sources));
-      var list = el("ol", { "aria-label": T.sources });
-      shown.forEach(function (p) { list.appendChild(sourceItem(p)); });
-      box.appendChild(list);
-    }
+    var box = el("div", { class: "msg bot" }), answered = Boolean(data.answerable && data.answer);
+    box.appendChild(answered ? answerLine(data.answer, data.passages) : el("p", { class: "notice" }, T.noAnswer));
+    if (data.passages.length) box.appendChild(sourceList(answered ? T.sources : T.closest, data.passages, answered));
     return box;
   }
 
@@ -163,7 +210,7 @@
       maxlength: "500", rows: "1" });
     this.sendButton = el("button", { class: "send", type: "submit" }, T.send);
     this.form.append(this.input, this.sendButton);
-    this.panel.append(header, this.log, this.form);
+    this.panel.append(header, this.form, this.log);
     root.append(this.toggle, this.panel);
     this.bind();
   }
@@ -171,6 +218,7 @@
   Widget.prototype.bind = function () {
     var self = this;
     this.toggle.addEventListener("click", function () { self.setOpen(self.panel.hidden); });
+    document.addEventListener("qa:ask", function (e) { self.askFor(e.detail && e.detail.question); });
     this.closer.addEventListener("click", function () { self.setOpen(false); });
     this.panel.addEventListener("keydown", function (e) { if (e.key === "Escape") self.setOpen(false); });
     this.form.addEventListener("submit", function (e) { e.preventDefault(); self.send(); });
@@ -222,6 +270,15 @@
       .then(function () { self.busy(false); self.input.focus(); });
   };
 
+  /* The page asks for the user (window.InterviewQA.ask, the qa:ask event):
+   * open, and send unless an answer is still on its way (then the question
+   * waits in the text box). */
+  Widget.prototype.askFor = function (question) {
+    this.setOpen(true);
+    this.input.value = String(question || "");
+    this.send();
+  };
+
   Widget.prototype.busy = function (on) {
     this.sendButton.disabled = on;
     this.log.setAttribute("aria-busy", String(on));
@@ -230,7 +287,7 @@
   Widget.prototype.ask = function (question) {
     var body = JSON.stringify({ question: question, history: this.history.slice(-MAX_HISTORY_TURNS) });
     return fetch(API + "/api/ask", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
-      .catch(function () { throw new Error(T.unreachable(API)); })
+      .catch(function () { return whyUnreachable().then(function (message) { throw new Error(message); }); })
       .then(function (response) {
         return response.json().catch(function () { return null; }).then(function (data) {
           if (response.ok && data) return data;
@@ -240,6 +297,17 @@
       });
   };
 
+  /* fetch() failed: the service is down, or (from another origin) it refused
+   * this page by CORS, which fetch() reports the same way. A no-cors probe of
+   * /healthz tells them apart: it needs no CORS and succeeds (with an opaque
+   * response) whenever the service is up. */
+  function whyUnreachable() {
+    if (new URL(API, location.href).origin === location.origin) return Promise.resolve(T.unreachable(API));
+    return fetch(API + "/healthz", { mode: "no-cors", cache: "no-store" }).then(
+      function () { return T.refused(location.origin, API); },
+      function () { return T.unreachable(API); });
+  }
+
   Widget.prototype.remember = function (question, answer) {
     this.history.push({ role: "user", content: question.slice(0, MAX_TURN_CHARS) });
     if (answer) this.history.push({ role: "assistant", content: answer.slice(0, MAX_TURN_CHARS) });
@@ -248,6 +316,7 @@
   function start() {
     var widget = new Widget();
     document.body.appendChild(widget.host);
+    window.InterviewQA = { ask: function (question) { widget.askFor(question); } };
     if (script && script.dataset.open === "true") widget.setOpen(true);
   }
 

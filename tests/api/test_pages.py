@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from fastapi.testclient import TestClient
+
+
+class ExampleButtons(HTMLParser):
+    """The questions that the demo page's buttons ask (their data-question)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.questions: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        question = dict(attrs).get("data-question")
+        if tag == "button" and question:
+            self.questions.append(question)
 
 
 def test_demo_page_embeds_the_widget(client: TestClient):
@@ -11,6 +26,15 @@ def test_demo_page_embeds_the_widget(client: TestClient):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert '<script src="/static/widget.js"></script>' in response.text
+
+
+def test_demo_page_examples_are_buttons_that_ask_them(client: TestClient):
+    parser = ExampleButtons()
+    parser.feed(client.get("/").text)
+
+    assert parser.questions == ["ACP 2.0 是什么？", "它包含哪些子产品？",
+                                "陈恺怎么看 Kubernetes 的垄断问题？", "灵雀云的产品分几层？",
+                                "What does Captain do?"]
 
 
 def test_widget_script_is_served_from_the_package(client: TestClient):

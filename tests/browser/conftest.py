@@ -7,8 +7,10 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -70,6 +72,39 @@ def live_server(seed_settings: Settings) -> Iterator[str]:
         sock.close()
 
 
+def _page_server(html: str) -> ThreadingHTTPServer:
+    body = html.encode()
+
+    class OnePage(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args) -> None:  # keep the test output quiet
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), OnePage)
+
+
+@pytest.fixture
+def other_origin(live_server: str) -> Iterator[str]:
+    """A site on another origin (a second HTTP server, another port) whose page
+    embeds the widget from the live server; that server has no cors_origins."""
+    server = _page_server('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>elsewhere</title>'
+                          f'<script src="{live_server}/static/widget.js"></script>')
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     _require_chromium()
@@ -82,11 +117,25 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def page(browser) -> Iterator:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(browser) -> Iterator[Callable[..., Any]]:
+    """Opens a page in a fresh browser context (desktop, zh-CN unless told);
+    the contexts close after the test, whatever it asserted."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN",
+                                         **options})
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page) -> Any:
+    return new_page()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ server over the seed interview."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from playwright.sync_api import Locator, Page, Route, expect
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 ARTICLE_URL = "https://linux.cn/article-11563-1.html"
-NO_ANSWER = "文章中没有找到答案，以下是最接近的段落"
+NO_ANSWER = "文章中没有找到这个问题的答案。"
+UNANSWERABLE = "火星的大气层主要由什么组成？"  # the interview never mentions Mars
 HOTPINK = "rgb(255, 105, 180)"  # the demo page's own button colour
 
 
@@ -30,9 +32,9 @@ def replies(page: Page) -> Locator:
     return page.locator(".log > .msg:not(.user):not(.loading)")
 
 
-def ask(page: Page, question: str) -> Locator:
+def ask(page: Page, question: str, box_name: str = "你的问题") -> Locator:
     before = replies(page).count()
-    box = page.get_by_role("textbox", name="你的问题")
+    box = page.get_by_role("textbox", name=box_name)
     box.fill(question)
     box.press("Enter")
     expect(replies(page)).to_have_count(before + 1, timeout=30_000)
@@ -46,12 +48,18 @@ def api_answer(base_url: str, question: str, history: list | None = None) -> dic
     return response.json()
 
 
+def focus_is_in_widget(page: Page) -> bool:
+    """Focus inside the Shadow DOM shows as the widget's host on the document."""
+    return page.evaluate("() => document.activeElement.matches('[data-qa-widget]')")
+
+
 def test_answer_has_numbered_citations_links_and_highlight_then_follow_up(
         page: Page, live_server: str, artifacts: Path):
     open_chat(page, live_server)
     reply = ask(page, "ACP 2.0 是什么？")
 
     sources = reply.locator("ol > li")
+    expect(reply.get_by_role("list", name="出处")).to_be_visible()
     expect(sources.first).to_contain_text("[1]")
     expect(sources.nth(1)).to_contain_text("[2]")
     link = sources.first.locator(f'a[href="{ARTICLE_URL}"]')
@@ -68,16 +76,39 @@ def test_answer_has_numbered_citations_links_and_highlight_then_follow_up(
     page.screenshot(path=artifacts / "widget-follow-up.png")
 
 
-def test_unanswerable_question_says_so_plainly(page: Page, live_server: str):
-    question = "灵雀云有多少员工？"
-    answerable = api_answer(live_server, question)["answerable"]
+def test_example_questions_on_the_demo_page_open_the_chat_and_ask(page: Page, live_server: str):
+    page.goto(live_server + "/")
+
+    page.get_by_role("button", name="ACP 2.0 是什么？").click()
+
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(replies(page)).to_have_count(2, timeout=30_000)
+    expected = api_answer(live_server, "ACP 2.0 是什么？")["answer"]["text"]
+    expect(replies(page).last.locator(".answer")).to_contain_text(expected)
+    expect(page.get_by_role("textbox", name="你的问题")).to_be_focused()
+
+    page.get_by_role("button", name="它包含哪些子产品？").click()  # the follow-up example
+
+    expect(replies(page)).to_have_count(3, timeout=30_000)
+    expect(replies(page).last).to_contain_text("包含有三个子产品")
+    expect(page.locator(".log > .msg.user")).to_have_text(["ACP 2.0 是什么？", "它包含哪些子产品？"])
+
+
+def test_no_answer_shows_the_closest_passages_unmarked_under_the_notice(
+        page: Page, live_server: str, artifacts: Path):
+    assert not api_answer(live_server, UNANSWERABLE)["answerable"], \
+        f"the seed index now answers {UNANSWERABLE!r}; pick a question the interview does not answer"
     open_chat(page, live_server)
 
-    reply = ask(page, question)
+    reply = ask(page, UNANSWERABLE)
 
-    # Whether the seed answers it is retrieval tuning; the widget must follow the verdict.
-    expect(reply.get_by_text(NO_ANSWER)).to_have_count(0 if answerable else 1)
-    expect(reply.locator("ol > li").first).to_be_visible()
+    expect(reply.locator(".notice")).to_have_text(NO_ANSWER)
+    closest = reply.get_by_role("list", name="最接近的段落")
+    expect(closest.locator("li")).to_have_count(3)
+    expect(reply.locator("mark")).to_have_count(0)
+    expect(reply.locator(".answer")).to_have_count(0)
+    expect(reply.get_by_role("list", name="出处")).to_have_count(0)
+    page.screenshot(path=artifacts / "widget-no-answer.png")
 
 
 def test_loading_state_while_waiting(page: Page, live_server: str):
@@ -111,6 +142,20 @@ def test_unreachable_service_is_reported(page: Page, live_server: str, artifacts
     page.screenshot(path=artifacts / "widget-unreachable.png")
 
 
+def test_cors_refusal_names_the_page_origin_to_allow(page: Page, live_server: str, other_origin: str,
+                                                     artifacts: Path):
+    page.goto(other_origin + "/")
+    page.get_by_role("button", name="打开文章问答").click()
+
+    reply = ask(page, "ACP 2.0 是什么？")
+
+    expect(reply).to_have_attribute("role", "alert")
+    expect(reply).to_have_text(
+        f"问答服务（{live_server}）在运行，但不接受来自本页（{other_origin}）的请求："
+        f"请把 {other_origin} 加到服务的 cors_origins 设置（环境变量 QA_CORS_ORIGINS）。")
+    page.screenshot(path=artifacts / "widget-cors-refused.png")
+
+
 def test_error_message_from_the_service_is_shown(page: Page, live_server: str):
     error = {"error": {"status": 503, "code": "index_loading",
                        "message": "the index is still loading; try again in a few seconds."}}
@@ -141,10 +186,84 @@ def test_keyboard_only_use(page: Page, live_server: str):
     expect(toggle).to_have_attribute("aria-expanded", "false")
 
 
-def test_phone_width_has_no_horizontal_overflow(browser, live_server: str, artifacts: Path):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
-                                  is_mobile=True, has_touch=True)
-    page = context.new_page()
+def test_tab_from_send_reaches_every_citation_before_leaving_the_panel(page: Page, live_server: str):
+    open_chat(page, live_server)
+    reply = ask(page, "ACP 2.0 是什么？")
+    links = reply.locator("a")
+    expect(links).to_have_count(4)  # the answer's [1] and three sources
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="发送")).to_be_focused()
+    for n in range(links.count()):
+        page.keyboard.press("Tab")
+        expect(links.nth(n)).to_be_focused()
+    page.keyboard.press("Tab")
+
+    assert not focus_is_in_widget(page), "Tab after the last citation should leave the widget"
+
+
+ENGLISH = {"open": "Open article Q&A", "input": "Your question", "sources": "Sources",
+           "paragraph": re.compile(r"· paragraph \d+$")}
+CHINESE = {"open": "打开文章问答", "input": "你的问题", "sources": "出处",
+           "paragraph": re.compile(r"· 第 \d+ 段$")}
+
+
+@pytest.mark.parametrize(("html_lang", "data_lang", "locale", "labels"), [
+    ('lang="en"', "", "zh-CN", ENGLISH),
+    ("", "", "en-US", ENGLISH),
+    ("", "", "zh-CN", CHINESE),
+    ('lang="fr"', "", "zh-CN", ENGLISH),
+    ('lang="en"', 'data-lang="zh-TW"', "en-US", CHINESE),
+], ids=["english-page", "no-lang-en-us-browser", "no-lang-zh-cn-browser", "french-page", "data-lang-wins"])
+def test_labels_follow_data_lang_then_the_page_then_the_browser(
+        new_page, live_server: str, html_lang: str, data_lang: str, locale: str, labels: dict):
+    page = new_page(locale=locale)
+    host_page = (f"<!doctype html><html {html_lang}><meta charset='utf-8'><title>host</title><p>host page</p>"
+                 f"<script src='/static/widget.js' {data_lang}></script>")
+    # The host page is on the server's own origin (no CORS), the answer comes from the real API.
+    page.route(f"{live_server}/host-page",
+               lambda route: route.fulfill(body=host_page, content_type="text/html"))
+    page.goto(f"{live_server}/host-page")
+    page.get_by_role("button", name=labels["open"]).click()
+
+    reply = ask(page, "What does Captain do?", box_name=labels["input"])
+
+    expect(reply.get_by_role("list", name=labels["sources"])).to_be_visible()
+    expect(reply.locator("ol > li").first.locator(".source")).to_have_text(labels["paragraph"])
+
+
+def test_speaker_is_named_before_the_answer_and_before_each_passage(page: Page, live_server: str,
+                                                                    artifacts: Path):
+    recorded = api_answer(live_server, "ACP 2.0 是什么？")
+    cited = recorded["answer"]["passage"]
+    silent = next(p["rank"] for p in reversed(recorded["passages"][:3]) if p["rank"] != cited)
+    for passage in recorded["passages"]:  # as the service will send them for interview answers
+        if passage["rank"] != silent:
+            passage["speaker"] = passage["citation"]["speaker"] = "陈恺"
+    open_chat(page, live_server)
+    page.route("**/api/ask", lambda route: route.fulfill(json=recorded))
+
+    page.evaluate("question => window.InterviewQA.ask(question)", "ACP 2.0 是什么？")
+
+    expect(replies(page)).to_have_count(2, timeout=30_000)
+    reply = replies(page).last
+    answer = recorded["answer"]["text"]
+    expect(reply.locator(".answer")).to_have_text(re.compile("^陈恺：" + re.escape(answer)))
+    for item in reply.locator("ol > li").all():
+        rank = int(item.get_attribute("data-rank") or 0)
+        text = item.locator(".passage")
+        if rank == silent:
+            expect(text).not_to_contain_text("陈恺：")
+        else:
+            expect(text).to_have_text(re.compile("^陈恺："))
+    best = recorded["passages"][0]
+    start, end = best["highlights"][0]
+    expect(reply.locator("ol > li").first.locator("mark").first).to_have_text(best["text"][start:end])
+    page.screenshot(path=artifacts / "widget-speaker.png")
+
+
+def test_phone_width_has_no_horizontal_overflow(new_page, live_server: str, artifacts: Path):
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     open_chat(page, live_server)
     ask(page, "陈恺怎么看 Kubernetes 的垄断问题？")
 
@@ -154,7 +273,6 @@ def test_phone_width_has_no_horizontal_overflow(browser, live_server: str, artif
         return {page: document.documentElement.scrollWidth, log: log.scrollWidth - log.clientWidth};
     }""")
     page.screenshot(path=artifacts / "widget-phone-360.png")
-    context.close()
 
     assert panel is not None and panel["x"] >= 0 and panel["x"] + panel["width"] <= 360
     assert overflow == {"page": 360, "log": 0}
