@@ -1,8 +1,22 @@
-"""Vectors in a FAISS index on disk, with a JSON manifest beside it."""
+"""Vectors on disk: float16 rows memory-mapped for exact scoring, a FAISS
+index for finding the nearest ones, and the JSON manifest beside them.
+
+- `VectorMatrix`: the vectors as float16 rows in a raw file (half the bytes
+  of float32; cosines change by less than 1e-3). It is memory-mapped, so the
+  pages a question touches are read on demand and every server process on
+  the machine shares one copy in the page cache.
+- `VectorIndex`: FAISS search over those vectors. Exact (a flat scan of
+  float16 codes) up to `EXACT_UP_TO` vectors, where it takes well under a
+  millisecond; an HNSW graph over 8-bit codes beyond, whose candidates the
+  caller rescores exactly from the matrix. The FAISS file is memory-mapped
+  too where FAISS allows it.
+"""
 
 from __future__ import annotations
 
 import json
+import mmap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,62 +25,143 @@ import numpy as np
 
 from qa.errors import IndexMismatchError
 
+EXACT_UP_TO = 20_000  # vectors; see the README's "How big can it get"
+HNSW_M = 32  # neighbours per node
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128  # recall@10 against exact search: see `bench/ann_recall.py`
+_ROW_DTYPE = np.float16
+
 
 @dataclass(frozen=True)
-class VectorHit:
-    row: int
-    score: float
+class Neighbours:
+    """Rows of a `VectorIndex` search, best first, with their inner products."""
+
+    rows: np.ndarray  # int64
+    scores: np.ndarray  # float32
+
+
+class VectorMatrix:
+    """float16 rows, one per vector, in row order."""
+
+    def __init__(self, rows: np.ndarray):
+        self._rows = rows
+
+    @classmethod
+    def of(cls, vectors: np.ndarray) -> VectorMatrix:
+        """In memory (tests and small sets)."""
+        return cls(np.atleast_2d(np.asarray(vectors, dtype=_ROW_DTYPE)))
+
+    @classmethod
+    def open(cls, path: Path, dim: int) -> VectorMatrix:
+        """Memory-mapped read-only from a file that `MatrixWriter` wrote."""
+        size = path.stat().st_size
+        if size % (dim * 2):
+            raise ValueError(f"{path} holds {size} bytes, not whole rows of {dim} float16 values")
+        if not size:
+            return cls(np.zeros((0, dim), dtype=_ROW_DTYPE))
+        with path.open("rb") as file:
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        mapped.madvise(mmap.MADV_RANDOM)  # rows are read a few at a time: no read-ahead
+        return cls(np.frombuffer(mapped, dtype=_ROW_DTYPE).reshape(-1, dim))
+
+    @property
+    def size(self) -> int:
+        return int(self._rows.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self._rows.shape[1])
+
+    def get(self, rows: np.ndarray | slice) -> np.ndarray:
+        """The vectors of `rows`, as float32."""
+        return np.asarray(self._rows[rows], dtype=np.float32)
+
+    def cosines(self, vector: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Inner product of `vector` with each of `rows` (cosine: both are unit vectors)."""
+        return self.get(rows) @ np.asarray(vector, dtype=np.float32).reshape(-1)
+
+    def chunks(self, size: int = 65536) -> Iterator[np.ndarray]:
+        for start in range(0, self.size, size):
+            yield self.get(slice(start, start + size))
+
+
+class MatrixWriter:
+    """Appends float16 rows to a file, chunk by chunk (memory bounded by the chunk)."""
+
+    def __init__(self, path: Path, dim: int):
+        self.path, self.dim, self.size = path, dim, 0
+        self._file = path.open("wb")
+
+    def write(self, vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=_ROW_DTYPE).reshape(-1, self.dim)
+        self._file.write(vectors.tobytes())
+        self.size += len(vectors)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> MatrixWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class VectorIndex:
-    """Exact inner-product search over L2-normalised vectors (cosine similarity).
-
-    A flat index: exact, and at the few thousand passages of an article site
-    faster than building an approximate one.
-    """
-
-    index_type = "IDMap,Flat(IP)"
+    """Inner-product search (cosine over unit vectors) over a `VectorMatrix`."""
 
     def __init__(self, index: faiss.Index):
         # One query at a time: OpenMP threads only add start-up cost here and
         # fight the embedder's threads for the same cores.
         faiss.omp_set_num_threads(1)
         self._index = index
+        if isinstance(index, faiss.IndexHNSW):
+            index.hnsw.efSearch = HNSW_EF_SEARCH
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> VectorIndex:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        index = faiss.IndexIDMap(faiss.IndexFlatIP(vectors.shape[1]))
-        index.add_with_ids(vectors, np.arange(len(vectors), dtype=np.int64))
+    def build(cls, matrix: VectorMatrix, exact_up_to: int = EXACT_UP_TO) -> VectorIndex:
+        """Exact for `exact_up_to` vectors or fewer, HNSW beyond; added chunk by chunk."""
+        metric = faiss.METRIC_INNER_PRODUCT
+        if matrix.size <= exact_up_to:
+            index = faiss.IndexScalarQuantizer(matrix.dim, faiss.ScalarQuantizer.QT_fp16, metric)
+        else:
+            index = faiss.IndexHNSWSQ(matrix.dim, faiss.ScalarQuantizer.QT_8bit, HNSW_M, metric)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            index.train(_sample(matrix, 65536))
+        for chunk in matrix.chunks():
+            index.add(chunk)
         return cls(index)
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
-        return cls(faiss.read_index(str(path)))
+        return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC))
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
 
     @property
+    def kind(self) -> str:
+        return "hnsw" if isinstance(self._index, faiss.IndexHNSW) else "exact"
+
+    @property
     def size(self) -> int:
         return int(self._index.ntotal)
 
-    @property
-    def dim(self) -> int:
-        return int(self._index.d)
-
-    def search(self, vector: np.ndarray, k: int) -> list[VectorHit]:
+    def search(self, vector: np.ndarray, k: int) -> Neighbours:
+        """The `k` nearest rows (fewer when the index is smaller), best first."""
         k = min(k, self.size)
         if k <= 0:
-            return []
+            return Neighbours(np.zeros(0, np.int64), np.zeros(0, np.float32))
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         scores, rows = self._index.search(query, k)
-        return [VectorHit(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        keep = rows[0] >= 0  # FAISS pads with -1 when it finds fewer than k
+        return Neighbours(rows[0][keep].astype(np.int64), scores[0][keep].astype(np.float32))
 
-    def vectors(self) -> np.ndarray:
-        """All vectors in row order (for re-scoring a handful of rows)."""
-        flat = faiss.downcast_index(self._index.index)
-        return faiss.rev_swig_ptr(flat.get_xb(), self.size * self.dim).reshape(self.size, self.dim).copy()
+
+def _sample(matrix: VectorMatrix, count: int) -> np.ndarray:
+    """Up to `count` rows spread over the matrix, for training the quantiser."""
+    rows = np.linspace(0, matrix.size - 1, min(count, matrix.size)).astype(np.int64)
+    return matrix.get(rows)
 
 
 def write_manifest(path: Path, manifest: dict) -> None:

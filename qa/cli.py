@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--squad", action="store_true", help="FILE is SQuAD-format JSON")
     ev.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    ev.add_argument("--exhaustive", action="store_true",
+                    help="score every passage, not only each part's candidates (the reference)")
     ev.set_defaults(run=cmd_eval)
 
     serve = sub.add_parser("serve", help="run the HTTP service (API, widget, Slack bot)")
@@ -119,12 +121,14 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         squad = evaluate.load_squad(args.file)
         with tqdm(total=len(squad.questions), desc="questions", file=sys.stderr, disable=None) as bar:
             metrics = evaluate.evaluate_squad(squad, make_embedder(settings), make_tokenizer(settings),
-                                              settings.cache_dir, args.retriever, bar.update)
+                                              settings.cache_dir, args.retriever, bar.update,
+                                              exhaustive=args.exhaustive)
     else:
         questions = evaluate.load_questions(args.file)
         with tqdm(total=len(questions), desc="questions", file=sys.stderr, disable=None) as bar:
-            metrics = evaluate.evaluate_questions(open_service(settings), questions, args.retriever,
-                                                  bar.update)
+            service = open_service(settings)
+            service.exhaustive = args.exhaustive
+            metrics = evaluate.evaluate_questions(service, questions, args.retriever, bar.update)
     if args.json:
         print(json.dumps(metrics, ensure_ascii=False, indent=2))
     else:

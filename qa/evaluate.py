@@ -142,6 +142,10 @@ class SquadSet:
     questions: list[tuple[str, int]]  # (question, row of its own context)
     answers: list[list[str]]  # gold answer texts of each question
 
+    def documents(self) -> list[tuple[ArticleInfo, list[PassageRecord]]]:
+        """Each article with its passages, as `write_index` takes them."""
+        return [(a, [p for p in self.passages if p.article_id == a.id]) for a in self.articles]
+
 
 def load_squad(path: Path) -> SquadSet:
     try:
@@ -164,16 +168,17 @@ def load_squad(path: Path) -> SquadSet:
 
 
 def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,
-                   retriever: str = "hybrid", progress=None) -> dict:
+                   retriever: str = "hybrid", progress=None, exhaustive: bool = False) -> dict:
     """Every context a passage in a temporary index; every question scored
-    against its own context."""
+    against its own context. `exhaustive` scores every passage instead of the
+    candidates (the reference for the candidate path)."""
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite")
     with tempfile.TemporaryDirectory(prefix="qa-squad-") as tmp:
-        report = write_index(Path(tmp) / "index", squad.articles, squad.passages, embedder, tokenizer,
+        report = write_index(Path(tmp) / "index", squad.documents(), embedder, tokenizer,
                              cache, {"squad": True})
         index = Index.load(Path(tmp) / "index", embedder, tokenizer)
     cache.close()
-    service = QAService(index)
+    service = QAService(index, exhaustive=exhaustive)
     ranks, latencies, answers = [], [], []
     skipped = 0
     for (question, row), gold in zip(squad.questions, squad.answers, strict=True):
@@ -183,7 +188,7 @@ def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, ca
         started = time.perf_counter()
         if retriever == "hybrid":  # the whole service call, as the API makes it
             answer = service.ask(question, top_k=10)
-            rows = [index.rows_by_id[p.id] for p in answer.passages]
+            rows = [index.passages.row_of(p.id) for p in answer.passages]
         else:
             query = index.query(question, embed=retriever != "bm25")
             rows = [h.row for h in getattr(index, retriever).search(query, 10)]
@@ -200,6 +205,7 @@ def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, ca
         "skipped_blank_questions": skipped,
         "passages": len(squad.passages),
         "retriever": retriever,
+        "exhaustive": exhaustive,
         "recall@1": round(sum(r < 1 for r in found) / n, 4),
         "recall@5": round(sum(r < 5 for r in found) / n, 4),
         "mrr@10": round(sum(1 / (r + 1) for r in found) / n, 4),

@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.index import Index
-from qa.retrieval import Query, minmax
+from qa.retrieval import Query, lexical_terms, minmax
 from qa.text import CJK_CHAR, comparable, normalize
 
 # A Latin name with a version number ("ACP 3.0", "Helm v3") must match as a
@@ -23,18 +23,33 @@ class TermWeights:
 
     A word no passage contains weighs most: a question about 员工 (staff) is
     not answered by an article that never says 员工, however well its other
-    words match.
+    words match. Document frequencies come from the BM25 index, so weighing
+    a word costs a lookup whatever the size of the corpus.
     """
 
     def __init__(self, index: Index):
         self._index = index
-        self._texts = [comparable(p.text) for p in index.passages]
         self.idf = lru_cache(maxsize=65536)(self._idf)
         self.sentences = lru_cache(maxsize=4096)(self._sentences)
+        self.text = lru_cache(maxsize=4096)(self._text)
 
     def _idf(self, word: str) -> float:
-        df = sum(word in text for text in self._texts)
-        return math.log(1 + len(self._texts) / (df + 0.5))
+        return math.log(1 + self._index.size / (self._document_frequency(word) + 0.5))
+
+    def _document_frequency(self, word: str) -> int:
+        """Passages that hold `word`: its own count as a BM25 term; for a word
+        the index does not hold whole (a versioned name, a word jieba cut
+        otherwise in the passages), the fewest passages that hold one of its
+        parts, an upper bound."""
+        bm25 = self._index.bm25
+        df = bm25.document_frequency(word)
+        if df:
+            return df
+        parts = lexical_terms(self._index.tokenizer, word)
+        return min((bm25.document_frequency(part) for part in parts), default=0)
+
+    def _text(self, row: int) -> str:
+        return comparable(self._index.passages[row].text)
 
     def _sentences(self, row: int) -> tuple[str, ...]:
         passage = self._index.passages[row]
@@ -60,7 +75,7 @@ class TermWeights:
         articles never name (营收, 融资, CEO) mostly does not."""
         if not words:
             return 0.0
-        text = self._texts[row]
+        text = self.text(row)
         earned = 0.0
         for word in words:
             if word in text:
@@ -75,9 +90,8 @@ def sentence_scores(index: Index, weights: TermWeights, query: Query, words: lis
     """How well each sentence of passage `row` answers: half its cosine to the
     question (normalised within the passage), half the question words it holds."""
     passage = index.passages[row]
-    dense_all = index.dense.sentence_scores(query)
-    ids = [index.sentence_ids.get((row, k)) for k in range(len(passage.sentences))]
-    cosines = np.array([dense_all[i] if i is not None else 0.0 for i in ids], dtype=np.float32)
+    cosines = np.zeros(len(passage.sentences), dtype=np.float32)  # sentences without a vector: 0
+    cosines[index.sentence_numbers(row)] = index.dense.sentence_cosines(query, row)
     lexical = np.array([weights.coverage(words, s) for s in weights.sentences(row)])
     return 0.5 * minmax(cosines) + 0.5 * lexical
 
@@ -109,9 +123,7 @@ def confidence(index: Index, weights: TermWeights, query: Query, words: list[str
     """
     if not rows:
         return 0.0
-    dense = index.dense
-    best = max(float(dense.sentence_scores(query).max(initial=0)),
-               float(dense.passage_scores(query)[rows[0]]))
+    best = float(index.dense.best_sentences(query, np.array(rows)).max())
     if query.cross_lingual:
         return float(np.clip((best - 0.70) / 0.10, 0, 1))
     lexical = max(weights.loose_coverage(words, r) for r in rows[:3])

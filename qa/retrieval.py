@@ -2,10 +2,13 @@
 phrases (n-grams that run across word boundaries), dense over e5 vectors, and
 the hybrid of the three. One interface, one result type.
 
-Every retriever scores all passages (`scores`), which at the size of an
-article site costs well under a millisecond and lets the hybrid fuse whole
-score vectors instead of truncated lists (reciprocal-rank fusion of truncated
-lists landed between its parts; score fusion lands above both).
+Candidates first, then fusion: each part names its own best passages
+(`candidates`), and the hybrid scores the union of those lists, a few hundred
+rows at most, with every part (`score_rows`), so that a question's cost does
+not grow with the corpus beyond the posting lists of its terms and the
+approximate nearest-neighbour search. `HybridRetriever.search(..., exhaustive=True)`
+scores every passage instead: the reference the candidate path is measured
+against (`qa eval --exhaustive`).
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import bm25s
 import numpy as np
 
-from embeddings.store import VectorIndex
+from embeddings.store import VectorIndex, VectorMatrix
+from qa.sparse import SparseIndex
 from qa.text import CJK_CHAR, CJK_RANGE, normalize
 from qa.tokenize import Tokenizer
+
+CANDIDATES = 100  # rows each part names for fusion
 
 
 @dataclass
@@ -35,9 +40,8 @@ class Query:
     # In another language than the articles (an English question over Chinese
     # articles): words cannot match, only the dense part can.
     cross_lingual: bool = False
-    # Cosines to every passage and sentence, computed once per question.
-    passage_scores: np.ndarray | None = field(default=None, repr=False)
-    sentence_scores: np.ndarray | None = field(default=None, repr=False)
+    # Work done once per question and part (a BM25 part's score vector).
+    memo: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,14 @@ class Hit:
 
 
 class Retriever(Protocol):
-    def scores(self, query: Query) -> np.ndarray:
-        """A score for every passage, higher is better."""
+    reads_words: bool  # sees the question's words, not its meaning
+
+    def candidates(self, query: Query, k: int) -> np.ndarray:
+        """Rows of its `k` best passages (fewer when fewer match), best first."""
+        ...
+
+    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        """Its score of each of `rows`, higher is better."""
         ...
 
     def search(self, query: Query, k: int) -> list[Hit]: ...
@@ -101,51 +111,54 @@ def phrase_terms(text: str) -> list[str]:
     return terms
 
 
-def top_hits(scores: np.ndarray, k: int) -> list[Hit]:
+def top_hits(scores: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[Hit]:
+    """The `k` best of `scores`, best first; `rows[i]` names the row of
+    `scores[i]` (default: `i`). Ties keep the order of `scores`."""
+    order = top_positions(scores, k)
+    named = order if rows is None else rows[order]
+    return [Hit(int(r), float(scores[i])) for r, i in zip(named, order, strict=True)]
+
+
+def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
     k = min(k, len(scores))
     if k <= 0:
-        return []
-    rows = np.argpartition(-scores, k - 1)[:k]
-    rows = rows[np.argsort(-scores[rows], kind="stable")]
-    return [Hit(int(r), float(scores[r])) for r in rows]
-
-
-_NO_TERM = "\x00"
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    return part[np.argsort(-scores[part], kind="stable")]
 
 
 class BM25Retriever:
-    reads_words = True  # sees the question's words, not its meaning
+    """BM25 over the question's lexical terms (`SparseIndex`, bm25s)."""
 
-    def __init__(self, bm25: bm25s.BM25, size: int):
-        self._bm25 = bm25
-        self.size = size
+    reads_words = True
 
-    @classmethod
-    def build(cls, passage_terms: list[list[str]]) -> BM25Retriever:
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        # bm25s cannot index a corpus without a single term (passages of
-        # code such as "ls" have no phrase); a term no query holds stands in.
-        bm25.index([terms or [_NO_TERM] for terms in passage_terms], show_progress=False)
-        return cls(bm25, len(passage_terms))
-
-    def save(self, folder: str) -> None:
-        self._bm25.save(folder, show_progress=False)
-
-    @classmethod
-    def load(cls, folder: str, size: int) -> BM25Retriever:
-        return cls(bm25s.BM25.load(folder, show_progress=False), size)
+    def __init__(self, index: SparseIndex):
+        self._index = index
+        self.size = index.size
 
     def _terms(self, query: Query) -> list[str]:
         return query.terms
 
     def scores(self, query: Query) -> np.ndarray:
-        known = [t for t in self._terms(query) if t in self._bm25.vocab_dict]
-        if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        """The score of every passage (computed once per question)."""
+        key = ("scores", id(self))
+        if key not in query.memo:
+            query.memo[key] = self._index.scores(self._terms(query))
+        return query.memo[key]
+
+    def candidates(self, query: Query, k: int) -> np.ndarray:
+        scores = self.scores(query)
+        best = top_positions(scores, k)
+        return best[scores[best] > 0]  # a passage without a single term of the question is no candidate
+
+    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        return self.scores(query)[rows]
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)
+
+    def document_frequency(self, term: str) -> int:
+        return self._index.document_frequency(term)
 
 
 class PhraseRetriever(BM25Retriever):
@@ -157,59 +170,58 @@ class PhraseRetriever(BM25Retriever):
 
 
 class DenseRetriever:
-    """Cosine similarity of the question to each passage (FAISS), mixed with
-    the similarity of its best sentence: a paragraph that answers in one
-    sentence among unrelated ones otherwise scores too low.
+    """Cosine similarity of the question to each passage, mixed with the
+    similarity of its best sentence: a paragraph that answers in one sentence
+    among unrelated ones otherwise scores too low.
 
-    FAISS returns the best `candidates` passages and sentences; the others
-    get the lowest score seen, which keeps fusion exact for the leaders and
-    the cost bounded on large corpora.
+    Candidates come from the passage vectors' FAISS index; scores are exact,
+    from the float16 vectors of the passages and of their sentences.
     """
 
-    def __init__(
-        self,
-        passages: VectorIndex,
-        sentences: VectorIndex,
-        sentence_rows: np.ndarray,
-        sentence_weight: float = 0.5,
-        candidates: int = 20000,
-    ):
+    reads_words = False
+
+    def __init__(self, passages: VectorMatrix, index: VectorIndex, sentences: VectorMatrix,
+                 sentence_start: np.ndarray, sentence_weight: float = 0.5):
         self._passages = passages
+        self._index = index
         self._sentences = sentences
-        self._sentence_rows = sentence_rows  # passage row of each sentence
+        # Sentence vectors of passage `row` are rows sentence_start[row]:sentence_start[row + 1].
+        self._start = sentence_start
         self._sentence_weight = sentence_weight
-        self._candidates = candidates
+        self.size = passages.size
 
-    def _all_scores(self, index: VectorIndex, vector: np.ndarray) -> np.ndarray:
-        hits = index.search(vector, self._candidates)
-        floor = hits[-1].score if hits else 0.0
-        scores = np.full(index.size, floor, dtype=np.float32)
-        scores[[h.row for h in hits]] = [h.score for h in hits]
-        return scores
+    def candidates(self, query: Query, k: int) -> np.ndarray:
+        return self._index.search(_vector(query), k).rows
 
-    def sentence_scores(self, query: Query) -> np.ndarray:
-        """Cosine of the question to every indexed sentence (cached on the query)."""
-        if query.sentence_scores is None:
-            query.sentence_scores = self._all_scores(self._sentences, _vector(query))
-        return query.sentence_scores
+    def passage_cosines(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        return self._passages.cosines(_vector(query), rows)
 
-    def passage_scores(self, query: Query) -> np.ndarray:
-        """Cosine of the question to every passage (cached on the query)."""
-        if query.passage_scores is None:
-            query.passage_scores = self._all_scores(self._passages, _vector(query))
-        return query.passage_scores
+    def best_sentences(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        """Each passage's best cosine: its own or its best sentence's."""
+        best = self.passage_cosines(query, rows)
+        starts, ends = self._start[rows], self._start[np.asarray(rows) + 1]
+        counts = ends - starts
+        if counts.sum():
+            owners = np.repeat(np.arange(len(rows)), counts)
+            within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            np.maximum.at(best, owners, self._sentences.cosines(_vector(query), starts[owners] + within))
+        return best
 
-    def scores(self, query: Query) -> np.ndarray:
-        passage = self.passage_scores(query)
-        if not self._sentences.size or not self._sentence_weight:
+    def sentence_cosines(self, query: Query, row: int) -> np.ndarray:
+        """Cosines of the passage's embedded sentences (see `Index.sentence_numbers`)."""
+        start, end = int(self._start[row]), int(self._start[row + 1])
+        return self._sentences.cosines(_vector(query), slice(start, end))
+
+    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        passage = self.passage_cosines(query, rows)
+        if not self._sentence_weight:
             return passage
-        best = passage.copy()  # a passage without sentences is its own best sentence
-        np.maximum.at(best, self._sentence_rows, self.sentence_scores(query))
         w = self._sentence_weight
-        return (1 - w) * passage + w * best
+        return (1 - w) * passage + w * self.best_sentences(query, rows)
 
     def search(self, query: Query, k: int) -> list[Hit]:
-        return top_hits(self.scores(query), k)
+        rows = self.candidates(query, max(k, CANDIDATES))
+        return top_hits(self.score_rows(query, rows), k, rows)
 
 
 def _vector(query: Query) -> np.ndarray:
@@ -229,20 +241,34 @@ def minmax(scores: np.ndarray) -> np.ndarray:
 
 
 class HybridRetriever:
-    """Weighted sum of min-max normalised scores of its parts, times a prior
-    per passage (1 when none is given). A cross-lingual query leaves out the
-    parts that read words: a stray Latin name they match ("Kubernetes" in an
-    English question) would be stretched by min-max into noise."""
+    """Weighted sum of the min-max normalised scores of its parts over the
+    union of their candidates, times a prior per passage (1 when none is
+    given). A cross-lingual query leaves out the parts that read words: a
+    stray Latin name they match ("Kubernetes" in an English question) would
+    be stretched by min-max into noise."""
 
-    def __init__(self, parts: Sequence[tuple[Retriever, float]], prior: np.ndarray | None = None):
+    def __init__(self, parts: Sequence[tuple[Retriever, float]], prior: np.ndarray | None = None,
+                 candidates: int = CANDIDATES):
         self.parts = list(parts)
         self.prior = prior
+        self.candidates = candidates
 
-    def scores(self, query: Query) -> np.ndarray:
-        parts = [(part, weight) for part, weight in self.parts
-                 if not (query.cross_lingual and getattr(part, "reads_words", False))] or self.parts
-        fused = sum(weight * minmax(part.scores(query)) for part, weight in parts) / sum(w for _, w in parts)
-        return fused if self.prior is None else fused * self.prior
+    def _active(self, query: Query) -> list[tuple[Retriever, float]]:
+        return [(part, weight) for part, weight in self.parts
+                if not (query.cross_lingual and part.reads_words)] or self.parts
 
-    def search(self, query: Query, k: int) -> list[Hit]:
-        return top_hits(self.scores(query), k)
+    def rows(self, query: Query, exhaustive: bool = False) -> np.ndarray:
+        """The rows to score: every candidate of every part (or every passage)."""
+        if exhaustive:
+            return np.arange(self.parts[0][0].size)
+        found = [part.candidates(query, self.candidates) for part, _ in self._active(query)]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+    def search(self, query: Query, k: int, exhaustive: bool = False) -> list[Hit]:
+        rows = self.rows(query, exhaustive)
+        parts = self._active(query)
+        fused = sum(weight * minmax(part.score_rows(query, rows)) for part, weight in parts)
+        fused = np.asarray(fused, dtype=np.float32) / sum(w for _, w in parts)
+        if self.prior is not None:
+            fused = fused * self.prior[rows]
+        return top_hits(fused, k, rows)

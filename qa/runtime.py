@@ -3,13 +3,14 @@ which concrete classes the settings select."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.chunker import ChunkSettings
-from qa.errors import CorpusEmptyError
-from qa.index import BuildReport, Index, Progress, collect_passages, write_index
+from qa.errors import ArticleError, CorpusEmptyError
+from qa.index import BuildReport, Index, Progress, corpus_documents, corpus_files, write_index
 from qa.settings import Settings
 from qa.tokenize import Tokenizer
 
@@ -48,19 +49,19 @@ def settings_record(settings: Settings) -> dict:
 def build_index(
     settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None
 ) -> BuildReport:
-    articles, passages, errors = collect_passages(
-        settings.corpus_dir, settings.site_url, chunk_settings(settings)
-    )
-    if not passages:
+    errors: list[ArticleError] = []
+    documents = corpus_documents(settings.corpus_dir, settings.site_url, chunk_settings(settings), errors)
+    first = next(documents, None)
+    if first is None:
         skipped = "".join(f"\n  skipped {e}" for e in errors)
         raise CorpusEmptyError(f"no readable article in {settings.corpus_dir}: add Markdown files "
                                f"(.md) with YAML front matter{skipped}")
     embedder = embedder or make_embedder(settings)
     cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
     try:
-        settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
-        report = write_index(settings.index_dir, articles, passages, embedder,
-                             make_tokenizer(settings), cache, settings_record(settings), progress)
+        report = write_index(settings.index_dir, itertools.chain([first], documents), embedder,
+                             make_tokenizer(settings), cache, settings_record(settings), progress,
+                             total=len(corpus_files(settings.corpus_dir)))
     finally:
         cache.close()
     report.errors = errors

@@ -13,9 +13,9 @@ from qa.errors import InvalidQuestionError, PassageNotFoundError
 from qa.evidence import TermWeights, confidence, highlight, sentence_scores
 from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
-from qa.retrieval import top_hits
 
 MAX_TOP_K = 20
+CONFIDENCE_ROWS = 5
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
 # the question before it.
 _ANAPHORA = re.compile(
@@ -28,8 +28,9 @@ _NOT_ANAPHORA = re.compile(r"应该|活该|其他|其它|其实|其余|尤其|�
 
 class QAService:
     def __init__(self, index: Index, max_question_chars: int = 500, default_top_k: int = 5,
-                 answer_threshold: float = 0.45, cache_size: int = 1024):
+                 answer_threshold: float = 0.45, cache_size: int = 1024, exhaustive: bool = False):
         self.index = index
+        self.exhaustive = exhaustive  # score every passage, not only the candidates (`qa eval --exhaustive`)
         self.max_question_chars = max_question_chars
         self.default_top_k = default_top_k
         self.answer_threshold = answer_threshold
@@ -61,12 +62,14 @@ class QAService:
         timings["embed"] = _ms_since(clock)
 
         clock = time.perf_counter()
-        scores = self.index.hybrid.scores(query)
-        hits = top_hits(scores, top_k)
+        # Answerability reads the best CONFIDENCE_ROWS passages, whatever top_k asks to show.
+        hits = self.index.hybrid.search(query, max(top_k, CONFIDENCE_ROWS), exhaustive=self.exhaustive)
         timings["search"] = _ms_since(clock)
 
         clock = time.perf_counter()
         words = self._weights.words(search_text)
+        sure = confidence(self.index, self._weights, query, words, [h.row for h in hits])
+        hits = hits[:top_k]
         passages = []
         for rank, hit in enumerate(hits, start=1):
             record = self.index.passages[hit.row]
@@ -76,7 +79,6 @@ class QAService:
                 highlights=highlight(sentences, record.sentences),
                 citation=self.citation(record),
             ))
-        sure = confidence(self.index, self._weights, query, words, [h.row for h in hits])
         answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
         if answerable:
@@ -120,7 +122,7 @@ class QAService:
         return list(self.index.articles.values())
 
     def passage(self, passage_id: str) -> tuple[PassageRecord, Citation]:
-        row = self.index.rows_by_id.get(passage_id)
+        row = self.index.passages.row_of(passage_id)
         if row is None:
             raise PassageNotFoundError(passage_id)
         record = self.index.passages[row]

@@ -1,4 +1,5 @@
-"""embeddings.store: exact FAISS search, checked against numpy brute force."""
+"""embeddings.store: float16 vector files and FAISS search (exact and HNSW),
+checked against numpy brute force."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import numpy as np
 import pytest
 
 from embeddings.base import l2_normalize
-from embeddings.store import VectorHit, VectorIndex, check_manifest, read_manifest, write_manifest
+from embeddings.store import (
+    MatrixWriter,
+    Neighbours,
+    VectorIndex,
+    VectorMatrix,
+    check_manifest,
+    read_manifest,
+    write_manifest,
+)
 from qa.errors import IndexMismatchError
 
 DIM = 16
@@ -18,7 +27,9 @@ SIZE = 50
 
 @pytest.fixture(scope="module")
 def vectors() -> np.ndarray:
-    return l2_normalize(np.random.default_rng(7).normal(size=(SIZE, DIM)))
+    # float16-exact values, so that scores compare exactly with the float32 oracle
+    unit = l2_normalize(np.random.default_rng(7).normal(size=(SIZE, DIM)))
+    return unit.astype(np.float16).astype(np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -26,41 +37,57 @@ def queries() -> np.ndarray:
     return l2_normalize(np.random.default_rng(8).normal(size=(5, DIM)))
 
 
-def _oracle(vectors: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+def _oracle(vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[list[int], np.ndarray]:
     """Brute force: inner product with every vector, best first."""
     scores = vectors @ query
     rows = np.argsort(-scores, kind="stable")[: max(k, 0)]
-    return [(int(r), float(scores[r])) for r in rows]
+    return [int(r) for r in rows], scores[rows]
+
+
+def _index(vectors: np.ndarray, **kwargs) -> VectorIndex:
+    return VectorIndex.build(VectorMatrix.of(vectors), **kwargs)
 
 
 @pytest.mark.parametrize("k", [1, 3, 10, SIZE, SIZE + 1, 1000])
-def test_search_matches_numpy_brute_force(vectors: np.ndarray, queries: np.ndarray, k: int) -> None:
-    index = VectorIndex.build(vectors)
+def test_exact_search_matches_numpy_brute_force(vectors: np.ndarray, queries: np.ndarray, k: int) -> None:
+    index = _index(vectors)
+    assert index.kind == "exact"
     for query in queries:
-        hits = index.search(query, k)
-        expected = _oracle(vectors, query, k)
-        assert len(hits) == min(k, SIZE)
-        assert [h.row for h in hits] == [row for row, _ in expected]
-        np.testing.assert_allclose([h.score for h in hits], [s for _, s in expected], rtol=0, atol=1e-5)
+        found = index.search(query, k)
+        rows, scores = _oracle(vectors, query, k)
+        assert found.rows.tolist() == rows
+        np.testing.assert_allclose(found.scores, scores, rtol=0, atol=1e-5)
+
+
+def test_hnsw_beyond_the_exact_size_finds_the_nearest(tmp_path: Path) -> None:
+    many = l2_normalize(np.random.default_rng(9).normal(size=(3000, DIM)))
+    index = _index(many, exact_up_to=1000)
+    assert index.kind == "hnsw"
+    index.save(tmp_path / "h.faiss")
+    loaded = VectorIndex.load(tmp_path / "h.faiss")
+    assert loaded.kind == "hnsw"
+    recall = []
+    for query in l2_normalize(np.random.default_rng(10).normal(size=(50, DIM))):
+        expected, _ = _oracle(many, query, 10)
+        recall.append(len(set(loaded.search(query, 10).rows.tolist()) & set(expected)) / 10)
+    assert np.mean(recall) >= 0.95, np.mean(recall)
 
 
 @pytest.mark.parametrize("k", [0, -1])
 def test_search_with_no_k_returns_nothing(vectors: np.ndarray, queries: np.ndarray, k: int) -> None:
-    assert VectorIndex.build(vectors).search(queries[0], k) == []
+    assert len(_index(vectors).search(queries[0], k).rows) == 0
 
 
 def test_search_k_larger_than_index_is_clamped_without_padding(vectors: np.ndarray) -> None:
-    index = VectorIndex.build(vectors[:3])
-    hits = index.search(vectors[0], 10)
-    assert sorted(h.row for h in hits) == [0, 1, 2]
-    assert hits[0] == VectorHit(0, pytest.approx(1.0, abs=1e-5))
+    found = _index(vectors[:3]).search(vectors[0], 10)
+    assert sorted(found.rows.tolist()) == [0, 1, 2]
+    assert found.rows[0] == 0 and found.scores[0] == pytest.approx(1.0, abs=1e-3)
 
 
 def test_empty_index_returns_nothing() -> None:
-    index = VectorIndex.build(np.zeros((0, DIM), dtype=np.float32))
+    index = _index(np.zeros((0, DIM), dtype=np.float32))
     assert index.size == 0
-    assert index.dim == DIM
-    assert index.search(np.ones(DIM, dtype=np.float32), 5) == []
+    assert len(index.search(np.ones(DIM, dtype=np.float32), 5).rows) == 0
 
 
 def test_faiss_padding_rows_are_dropped(vectors: np.ndarray) -> None:
@@ -70,35 +97,57 @@ def test_faiss_padding_rows_are_dropped(vectors: np.ndarray) -> None:
     ivf = faiss.IndexIVFFlat(quantizer, DIM, 8, faiss.METRIC_INNER_PRODUCT)
     ivf.train(vectors)
     ivf.nprobe = 1
-    with_ids = faiss.IndexIDMap(ivf)
-    with_ids.add_with_ids(vectors, np.arange(SIZE, dtype=np.int64))
-    _, raw_rows = with_ids.search(vectors[:1], SIZE)
+    ivf.add(vectors)
+    _, raw_rows = ivf.search(vectors[:1], SIZE)
     assert (raw_rows == -1).any()  # the situation the wrapper guards against does occur
-    index = VectorIndex(with_ids)
-    hits = index.search(vectors[0], SIZE)
-    assert hits
-    assert all(0 <= h.row < SIZE for h in hits)
-    assert len(hits) == int((raw_rows >= 0).sum())
+    found = VectorIndex(ivf).search(vectors[0], SIZE)
+    assert isinstance(found, Neighbours) and len(found.rows)
+    assert ((found.rows >= 0) & (found.rows < SIZE)).all()
+    assert len(found.rows) == len(found.scores) == int((raw_rows >= 0).sum())
 
 
 def test_query_may_be_a_row_or_a_flat_vector(vectors: np.ndarray) -> None:
-    index = VectorIndex.build(vectors)
-    assert index.search(vectors[4], 3) == index.search(vectors[4:5], 3)
-    assert index.search(vectors[4].astype(np.float64), 3)[0].row == 4
+    index = _index(vectors)
+    assert index.search(vectors[4], 3).rows.tolist() == index.search(vectors[4:5], 3).rows.tolist()
+    assert index.search(vectors[4].astype(np.float64), 3).rows[0] == 4
 
 
 def test_save_and_load_round_trip(tmp_path: Path, vectors: np.ndarray, queries: np.ndarray) -> None:
-    index = VectorIndex.build(vectors)
+    index = _index(vectors)
     index.save(tmp_path / "v.faiss")
     loaded = VectorIndex.load(tmp_path / "v.faiss")
-    assert (loaded.size, loaded.dim) == (SIZE, DIM)
-    np.testing.assert_array_equal(loaded.vectors(), vectors)
+    assert loaded.size == SIZE
     for query in queries:
-        assert loaded.search(query, 7) == index.search(query, 7)
+        assert loaded.search(query, 7).rows.tolist() == index.search(query, 7).rows.tolist()
 
 
-def test_vectors_returns_rows_in_order(vectors: np.ndarray) -> None:
-    np.testing.assert_array_equal(VectorIndex.build(vectors).vectors(), vectors)
+def test_matrix_file_round_trip_in_chunks(tmp_path: Path, vectors: np.ndarray) -> None:
+    with MatrixWriter(tmp_path / "v.f16", DIM) as writer:
+        writer.write(vectors[:20])
+        writer.write(vectors[20:])
+    assert writer.size == SIZE
+    matrix = VectorMatrix.open(tmp_path / "v.f16", DIM)
+    assert (matrix.size, matrix.dim) == (SIZE, DIM)
+    np.testing.assert_array_equal(matrix.get(slice(None)), vectors)
+    np.testing.assert_array_equal(matrix.get(np.array([7, 3])), vectors[[7, 3]])
+    np.testing.assert_array_equal(np.concatenate(list(matrix.chunks(16))), vectors)
+
+
+def test_matrix_cosines_are_inner_products(vectors: np.ndarray, queries: np.ndarray) -> None:
+    matrix = VectorMatrix.of(vectors)
+    np.testing.assert_allclose(matrix.cosines(queries[0], np.array([2, 9])), vectors[[2, 9]] @ queries[0],
+                               atol=1e-6)
+
+
+def test_matrix_of_an_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "v.f16").write_bytes(b"")
+    assert VectorMatrix.open(tmp_path / "v.f16", DIM).size == 0
+
+
+def test_matrix_file_of_partial_rows_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "v.f16").write_bytes(b"\0" * (DIM * 2 + 3))
+    with pytest.raises(ValueError, match="not whole rows of 16 float16 values"):
+        VectorMatrix.open(tmp_path / "v.f16", DIM)
 
 
 def test_manifest_round_trip(tmp_path: Path) -> None:

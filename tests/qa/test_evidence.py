@@ -79,7 +79,7 @@ def test_english_question_over_chinese_articles_is_cross_lingual(fixture_service
 
 def test_loose_coverage_gives_a_missing_word_half_credit_per_shared_character(weights: TermWeights) -> None:
     row = next(r for r, p in enumerate(weights._index.passages) if "龙井" in p.text)
-    assert "龙茶" not in weights._texts[row] and "茶" in weights._texts[row]
+    assert "龙茶" not in weights.text(row) and "茶" in weights.text(row)
     assert weights.loose_coverage(["龙井"], row) == 1.0
     assert weights.loose_coverage(["龙茶"], row) == pytest.approx(0.5)  # 2 of 2 characters, half credit
     assert weights.loose_coverage(["员工"], row) == 0.0

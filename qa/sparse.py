@@ -1,0 +1,239 @@
+"""BM25 built in bounded memory and searched with bm25s.
+
+bm25s indexes a corpus held in memory as token lists; an archive of 400,000
+passages does not fit in memory that way. `SparseBuilder` takes passages
+chunk by chunk and writes each chunk's (term, passage, count) triples to disk
+sorted by term. `finish` merges them, one range of terms at a time, into the
+CSC matrix of precomputed BM25 scores that bm25s stores (its "lucene"
+variant: idf = log(1 + (N - df + 0.5) / (df + 0.5)), times
+tf / (tf + k1 (1 - b + b dl / avgdl))), in bm25s's own file format.
+`SparseIndex` loads that with bm25s, memory-mapped, so a question reads only
+the posting lists of its terms and several server processes share one copy.
+
+Terms are named by a 64-bit hash instead of a vocabulary dictionary: the
+sorted hashes of the indexed terms are the vocabulary (column i holds the
+term whose hash is i-th), searched with `np.searchsorted`. A phrase index of
+an archive holds tens of millions of distinct terms; a dictionary of them
+would cost gigabytes in every server process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+K1, B = 1.2, 0.75
+RUN_ENTRIES = 8_000_000  # (term, passage) entries per sorted run on disk
+MERGE_ENTRIES = 4_000_000  # (term, passage) entries merged at a time: bounds the merge's memory
+_TERMS = "terms.u64.npy"  # the vocabulary: sorted term hashes
+_RUN = np.dtype([("term", "<u8"), ("doc", "<i4"), ("tf", "<u4")])
+
+
+def term_hash(term: str) -> int:
+    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
+
+
+def term_hashes(terms: Iterable[str], memo: dict[str, int] | None = None) -> np.ndarray:
+    """The hashes of `terms`; `memo` spares hashing a term twice."""
+    memo = {} if memo is None else memo
+    out = []
+    for term in terms:
+        value = memo.get(term)
+        if value is None:
+            value = memo[term] = term_hash(term)
+        out.append(value)
+    return np.array(out, dtype=np.uint64)
+
+
+class SparseBuilder:
+    """Writes a BM25 index of passages given in order, chunk by chunk, into `folder`."""
+
+    def __init__(self, folder: Path, run_entries: int = RUN_ENTRIES):
+        self.folder = folder
+        self._runs = folder / "runs"
+        self._runs.mkdir(parents=True, exist_ok=True)
+        self._run_entries = run_entries
+        self._lengths: list[np.ndarray] = []  # terms per passage, one array per `add`
+        self._pending: list[np.ndarray] = []  # entries not yet written to a run
+        self._docs = 0
+        self._memo: dict[str, int] = {}
+
+    def add(self, passages: Sequence[Sequence[str]]) -> None:
+        """Index the next passages, each as its list of terms (repeats count)."""
+        lengths = np.array([len(t) for t in passages], dtype=np.int64)
+        hashes = term_hashes(itertools.chain.from_iterable(passages), self._memo)
+        docs = np.repeat(np.arange(self._docs, self._docs + len(passages), dtype=np.int32), lengths)
+        order = np.lexsort((docs, hashes))
+        hashes, docs = hashes[order], docs[order]
+        new = np.ones(len(hashes), dtype=bool)  # where a (term, doc) pair starts
+        new[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
+        starts = np.flatnonzero(new)
+        entries = np.empty(len(starts), dtype=_RUN)
+        entries["term"], entries["doc"] = hashes[starts], docs[starts]
+        entries["tf"] = np.diff(np.append(starts, len(hashes)))
+        self._pending.append(entries)
+        self._lengths.append(lengths.astype(np.int32))
+        self._docs += len(passages)
+        if sum(len(e) for e in self._pending) >= self._run_entries:
+            self._write_run()
+        if len(self._memo) > 1_000_000:  # a speed-up, not a vocabulary: keep it small
+            self._memo.clear()
+
+    def _write_run(self) -> None:
+        if not self._pending:
+            return
+        run = np.concatenate(self._pending)
+        run = run[np.argsort(run["term"], kind="stable")]  # docs stay in order within a term
+        number = len(list(self._runs.glob("*.run")))
+        run.tofile(self._runs / f"{number:06d}.run")
+        np.unique(run["term"]).tofile(self._runs / f"{number:06d}.terms")
+        self._pending = []
+
+    def finish(self) -> None:
+        """Merge the runs into bm25s's files and remove them."""
+        self._write_run()
+        lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, np.int32)
+        runs = sorted(self._runs.glob("*.run"))
+        vocab = np.unique(np.concatenate(
+            [np.zeros(0, np.uint64)] + [np.fromfile(r.with_suffix(".terms"), np.uint64) for r in runs]))
+        df = self._document_frequencies(runs, vocab)
+        indptr = np.concatenate([[0], np.cumsum(df, dtype=np.int64)])
+        nnz = int(indptr[-1])
+        np.save(self.folder / _TERMS, vocab)
+        np.save(self.folder / "indptr.csc.index.npy", indptr)
+        idf = np.log1p((len(lengths) - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avgdl = max(float(lengths.mean()), 1e-9) if len(lengths) else 1.0
+        norm = (K1 * (1 - B + B * lengths / avgdl)).astype(np.float32)
+        with _NpyWriter(self.folder / "data.csc.index.npy", np.float32, nnz) as data, \
+                _NpyWriter(self.folder / "indices.csc.index.npy", np.int32, nnz) as indices:
+            for part in _merged(runs, vocab, MERGE_ENTRIES):
+                cols = np.searchsorted(vocab, part["term"])
+                tf = part["tf"].astype(np.float32)
+                data.write(idf[cols] * tf / (tf + norm[part["doc"]]))
+                indices.write(part["doc"])
+        _write_json(self.folder / "vocab.index.json", {})
+        _write_json(self.folder / "params.index.json", {
+            "k1": K1, "b": B, "delta": 0.5, "method": "lucene", "idf_method": "lucene",
+            "dtype": "float32", "int_dtype": "int32", "num_docs": len(lengths),
+            "version": version("bm25s"), "backend": "numpy"})
+        shutil.rmtree(self._runs)
+
+    @staticmethod
+    def _document_frequencies(runs: list[Path], vocab: np.ndarray) -> np.ndarray:
+        df = np.zeros(len(vocab), dtype=np.int64)
+        for run in runs:
+            terms = np.fromfile(run, dtype=_RUN)["term"]
+            df += np.bincount(np.searchsorted(vocab, terms), minlength=len(vocab))
+        return df
+
+
+def _merged(runs: list[Path], vocab: np.ndarray, budget: int) -> Iterable[np.ndarray]:
+    """All entries of the runs in (term, doc) order, a range of terms at a time.
+
+    Each run is sorted by term and runs hold increasing docs, so within a term
+    range, concatenating the runs' slices in run order and sorting stably by
+    term gives (term, doc) order.
+    """
+    sizes = [run.stat().st_size // _RUN.itemsize for run in runs]
+    per_term = max(1, budget * len(vocab) // max(sum(sizes), 1))
+    starts = [0] * len(runs)
+    for low in range(0, len(vocab), per_term):
+        high = vocab[min(low + per_term, len(vocab)) - 1]
+        parts = []
+        for i, run in enumerate(runs):
+            part = _read_upto(run, starts[i], sizes[i], high)
+            starts[i] += len(part)
+            parts.append(part)
+        block = np.concatenate(parts) if parts else np.zeros(0, dtype=_RUN)
+        yield block[np.argsort(block["term"], kind="stable")]
+
+
+def _read_upto(run: Path, start: int, size: int, high: np.uint64) -> np.ndarray:
+    """Entries of `run` from `start` whose term is at most `high` (read in pieces)."""
+    pieces, at = [], start
+    while at < size:
+        piece = np.fromfile(run, dtype=_RUN, count=min(1 << 20, size - at), offset=at * _RUN.itemsize)
+        end = int(np.searchsorted(piece["term"], high, side="right"))
+        pieces.append(piece[:end])
+        at += end
+        if end < len(piece):
+            break
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=_RUN)
+
+
+class _NpyWriter:
+    """A .npy file of a known length, written front to back in pieces."""
+
+    def __init__(self, path: Path, dtype: type, length: int):
+        self._file = path.open("wb")
+        np.lib.format.write_array_header_1_0(
+            self._file, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": (length,)})
+        self._dtype, self._left = dtype, length
+
+    def write(self, values: np.ndarray) -> None:
+        self._file.write(np.ascontiguousarray(values, dtype=self._dtype).tobytes())
+        self._left -= len(values)
+
+    def __enter__(self) -> _NpyWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+        if exc[0] is None and self._left:
+            raise AssertionError(f"{self._left} entries short of the declared length")
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@dataclass
+class SparseIndex:
+    """A BM25 index written by `SparseBuilder`, memory-mapped with bm25s."""
+
+    bm25: bm25s.BM25
+    vocab: np.ndarray  # sorted term hashes; the column of a term is its position
+
+    @classmethod
+    def load(cls, folder: Path) -> SparseIndex:
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, load_corpus=False, show_progress=False)
+        return cls(bm25, np.load(folder / _TERMS, mmap_mode="r"))
+
+    @property
+    def size(self) -> int:
+        return int(self.bm25.scores["num_docs"])
+
+    def columns(self, terms: Iterable[str]) -> list[int]:
+        """The columns of those `terms` the index holds."""
+        hashes = term_hashes(terms)
+        if not len(hashes) or not len(self.vocab):
+            return []
+        cols = np.minimum(np.searchsorted(self.vocab, hashes), len(self.vocab) - 1)
+        return [int(c) for c in cols[self.vocab[cols] == hashes]]
+
+    def scores(self, terms: Iterable[str]) -> np.ndarray:
+        """The BM25 score of every passage (zeros when no term is indexed)."""
+        cols = self.columns(terms)
+        if not cols:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(cols), dtype=np.float32)
+
+    def document_frequency(self, term: str) -> int:
+        cols = self.columns([term])
+        indptr = self.bm25.scores["indptr"]
+        return int(indptr[cols[0] + 1] - indptr[cols[0]]) if cols else 0
+
+
+def idf(df: int, n: int) -> float:
+    """BM25's (lucene) inverse document frequency."""
+    return math.log1p((n - df + 0.5) / (df + 0.5))

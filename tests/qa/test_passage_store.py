@@ -1,0 +1,50 @@
+"""qa.passage_store: passage records written once and read one at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.passage_store import PassageStore, PassageWriter
+from qa.records import PassageRecord
+
+
+def _record(n: int, article: str = "a") -> PassageRecord:
+    text = f"第{n}段。“引号”与 English 混排。"
+    return PassageRecord(f"{article}#p{n}", article, text, "节" if n % 2 else None, n, (n * 10, n * 10 + 9),
+                         ((0, 4), (4, len(text))), ("https://example.org",) if n == 2 else ())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> PassageStore:
+    writer = PassageWriter(tmp_path)
+    for n in range(1, 51):
+        writer.write(_record(n))
+    writer.close()
+    return PassageStore(tmp_path)
+
+
+def test_records_read_back_equal_those_written(store: PassageStore) -> None:
+    assert len(store) == 50
+    assert store[0] == _record(1)
+    assert store[49] == _record(50)
+    assert list(store) == [_record(n) for n in range(1, 51)]
+
+
+def test_row_of_an_id(store: PassageStore) -> None:
+    assert [store.row_of(f"a#p{n}") for n in (1, 17, 50)] == [0, 16, 49]
+    assert store.row_of("a#p51") is None
+    assert store.row_of("b#p1") is None
+
+
+@pytest.mark.parametrize("row", [-1, 50])
+def test_a_row_outside_the_store_is_an_index_error(store: PassageStore, row: int) -> None:
+    with pytest.raises(IndexError, match=r"outside 0\.\.49"):
+        store[row]
+
+
+def test_an_empty_store(tmp_path: Path) -> None:
+    PassageWriter(tmp_path).close()
+    empty = PassageStore(tmp_path)
+    assert len(empty) == 0 and list(empty) == [] and empty.row_of("a#p1") is None

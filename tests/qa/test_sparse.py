@@ -1,0 +1,71 @@
+"""qa.sparse: BM25 built chunk by chunk, checked against bm25s's own indexer."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import pytest
+
+from qa.sparse import SparseBuilder, SparseIndex, idf, term_hash
+
+WORDS = [f"w{i}" for i in range(300)] + ["龙井", "茶", "云原生"]
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[list[str]]:
+    rng = random.Random(3)
+    return [[rng.choice(WORDS[: rng.randint(5, len(WORDS))]) for _ in range(rng.randint(1, 40))]
+            for _ in range(500)]
+
+
+def _build(folder: Path, docs: list[list[str]], chunk: int, run_entries: int) -> SparseIndex:
+    builder = SparseBuilder(folder, run_entries=run_entries)
+    for start in range(0, len(docs), chunk):
+        builder.add(docs[start : start + chunk])
+    builder.finish()
+    return SparseIndex.load(folder)
+
+
+@pytest.mark.parametrize(("chunk", "run_entries"), [(500, 10**9), (37, 500), (1, 1)],
+                         ids=["one run", "several runs", "a run per passage"])
+def test_scores_equal_those_of_bm25s_own_index(tmp_path: Path, docs: list[list[str]], chunk: int,
+                                                run_entries: int) -> None:
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index(docs, show_progress=False)
+    index = _build(tmp_path, docs, chunk, run_entries)
+    for terms in (["w1"], ["w3", "w200", "龙井"], WORDS[:40], ["茶", "茶"]):
+        known = [t for t in terms if t in reference.vocab_dict]
+        expected = reference.get_scores(known) if known else np.zeros(len(docs))
+        np.testing.assert_allclose(index.scores(terms), expected, rtol=1e-5, atol=1e-6)
+    assert not (tmp_path / "runs").exists()  # the sorted runs are removed once merged
+
+
+def test_unknown_terms_score_nothing(tmp_path: Path, docs: list[list[str]]) -> None:
+    index = _build(tmp_path, docs, 100, 10**9)
+    assert index.columns(["nowhere", "也没有"]) == []
+    scores = index.scores(["nowhere"])
+    assert scores.shape == (500,) and not scores.any()
+    np.testing.assert_array_equal(index.scores(["w1", "nowhere"]), index.scores(["w1"]))
+
+
+def test_document_frequency_counts_passages_not_occurrences(tmp_path: Path) -> None:
+    index = _build(tmp_path, [["茶", "茶", "茶"], ["茶", "龙井"], ["云南"]], 2, 10**9)
+    assert (index.document_frequency("茶"), index.document_frequency("龙井"),
+            index.document_frequency("咖啡")) == (2, 1, 0)
+    assert idf(2, 3) == pytest.approx(np.log1p((3 - 2 + 0.5) / 2.5))
+
+
+def test_passages_without_terms_and_an_empty_index(tmp_path: Path) -> None:
+    index = _build(tmp_path / "a", [[], ["茶"], []], 3, 10**9)
+    np.testing.assert_array_equal(index.scores(["茶"]) > 0, [False, True, False])
+    empty = _build(tmp_path / "b", [], 3, 10**9)
+    assert empty.size == 0 and empty.columns(["茶"]) == []
+
+
+def test_term_hashes_are_stable_across_processes() -> None:
+    # Python's own hash() of a str changes from process to process; the index must not.
+    assert term_hash("龙井") == 0x0BAC5C5133A0EA9A
+    assert term_hash("龙井") != term_hash("龙井茶")
