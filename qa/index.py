@@ -131,9 +131,11 @@ class _GenerationWriter:
         self._sentence_vectors = MatrixWriter(folder / "sentences.f16", embedder.dim)
         self._bm25 = SparseBuilder(folder / "bm25")
         self._phrases = SparseBuilder(folder / "phrases")
-        self._sentence_where: list[tuple[int, int]] = []  # [passage row, sentence number]
-        self._sentence_start = [0]
-        self._prior: list[float] = []
+        # Per chunk: [passage row, sentence number] of each embedded sentence,
+        # embedded sentences per passage, and each passage's prior.
+        self._sentence_where: list[np.ndarray] = []
+        self._sentence_counts: list[np.ndarray] = []
+        self._prior: list[np.ndarray] = []
         self._pending: list[PassageRecord] = []
         self._hash = hashlib.sha256()
         self.articles: list[ArticleInfo] = []
@@ -151,16 +153,18 @@ class _GenerationWriter:
         if not chunk:
             return
         first_row = self._records.size
-        sentence_texts = []
+        sentence_texts, where, counts = [], [], []
         for row, record in enumerate(chunk, start=first_row):
             self._records.write(record)
             self._hash.update(json.dumps(record.to_json(), ensure_ascii=False, sort_keys=True).encode())
             self.cjk_passages += bool(CJK_CHAR.search(record.text))
-            self._prior.append(ASKING_PRIOR if ends_asking(record) else 1.0)
-            for number, text in _sentences_to_embed(record):
-                self._sentence_where.append((row, number))
-                sentence_texts.append(text)
-            self._sentence_start.append(len(self._sentence_where))
+            sentences = _sentences_to_embed(record)
+            where += [(row, number) for number, _ in sentences]
+            sentence_texts += [text for _, text in sentences]
+            counts.append(len(sentences))
+        self._sentence_where.append(np.array(where, dtype=np.int32).reshape(-1, 2))
+        self._sentence_counts.append(np.array(counts, dtype=np.int64))
+        self._prior.append(np.array([ASKING_PRIOR if ends_asking(r) else 1.0 for r in chunk], np.float32))
         texts = [normalize(r.text) for r in chunk] + sentence_texts
         vectors, embedded = embed_with_cache(self._embedder, texts, self._cache)
         self._passage_vectors.write(vectors[: len(chunk)])
@@ -179,13 +183,15 @@ class _GenerationWriter:
         passages = VectorMatrix.open(self.folder / "passages.f16", self._embedder.dim)
         index = VectorIndex.build(passages)
         index.save(self.folder / "passages.faiss")
-        np.save(self.folder / "sentences.where.npy", np.array(self._sentence_where, np.int32).reshape(-1, 2))
-        np.save(self.folder / "sentences.start.npy", np.array(self._sentence_start, np.int64))
-        np.save(self.folder / "prior.npy", np.array(self._prior, np.float32))
+        where = np.concatenate([np.zeros((0, 2), np.int32), *self._sentence_where])
+        counts = np.concatenate([np.zeros(0, np.int64), *self._sentence_counts])
+        np.save(self.folder / "sentences.where.npy", where)
+        np.save(self.folder / "sentences.start.npy", np.concatenate([[0], np.cumsum(counts)]))
+        np.save(self.folder / "prior.npy", np.concatenate([np.zeros(0, np.float32), *self._prior]))
         _write_json(self.folder / "articles.json", [asdict(a) for a in self.articles])
         size = self._records.size
         self.report.articles, self.report.passages = len(self.articles), size
-        self.report.sentences = len(self._sentence_where)
+        self.report.sentences = len(where)
         write_manifest(self.folder / "manifest.json", {
             **manifest,
             "format": FORMAT,

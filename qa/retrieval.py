@@ -190,6 +190,10 @@ class DenseRetriever:
         self._sentence_weight = sentence_weight
         self.size = passages.size
 
+    @property
+    def passage_vectors(self) -> VectorMatrix:
+        return self._passages
+
     def candidates(self, query: Query, k: int) -> np.ndarray:
         return self._index.search(_vector(query), k).rows
 
