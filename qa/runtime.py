@@ -3,13 +3,19 @@ which concrete classes the settings select."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+import numpy as np
 
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.chunker import ChunkSettings
-from qa.errors import CorpusEmptyError
+from qa.corpus import NoTextError, NothingToIndexError
+from qa.errors import ArticleError
 from qa.index import BuildReport, Index, Progress, collect_passages, write_index
+from qa.lock import index_lock, remove_stale_staging
+from qa.records import ArticleInfo, PassageRecord
 from qa.settings import Settings
 from qa.tokenize import Tokenizer
 
@@ -45,26 +51,60 @@ def settings_record(settings: Settings) -> dict:
     }
 
 
+@dataclass
+class IndexReport(BuildReport):
+    from_cache: int = 0  # distinct texts whose vectors came from the cache
+    removed_staging: list[Path] = field(default_factory=list)  # left by a killed `qa index`
+
+
 def build_index(
     settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None
-) -> BuildReport:
-    articles, passages, errors = collect_passages(
-        settings.corpus_dir, settings.site_url, chunk_settings(settings)
-    )
-    if not passages:
-        skipped = "".join(f"\n  skipped {e}" for e in errors)
-        raise CorpusEmptyError(f"no readable article in {settings.corpus_dir}: add Markdown files "
-                               f"(.md) with YAML front matter{skipped}")
-    embedder = embedder or make_embedder(settings)
-    cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
-    try:
-        settings.index_dir.parent.mkdir(parents=True, exist_ok=True)
-        report = write_index(settings.index_dir, articles, passages, embedder,
-                             make_tokenizer(settings), cache, settings_record(settings), progress)
-    finally:
-        cache.close()
-    report.errors = errors
-    return report
+) -> IndexReport:
+    """Index the corpus into `settings.index_dir`, one writer at a time
+    (IndexLockedError while another holds it). Articles without a passage
+    are left out and reported with the unreadable ones."""
+    with index_lock(settings.index_dir):
+        removed = remove_stale_staging(settings.index_dir)
+        articles, passages, errors = collect_passages(
+            settings.corpus_dir, settings.site_url, chunk_settings(settings)
+        )
+        articles, without_text = _split_by_passages(articles, passages)
+        errors = sorted(errors + without_text, key=lambda e: str(e.path))
+        if not passages:
+            raise NothingToIndexError(settings.corpus_dir, errors)
+        cache = _CountingCache(Path(settings.cache_dir) / "embeddings.sqlite")
+        try:
+            report = write_index(settings.index_dir, articles, passages, embedder or make_embedder(settings),
+                                 make_tokenizer(settings), cache, settings_record(settings), progress)
+        finally:
+            cache.close()
+    values = {f.name: getattr(report, f.name) for f in fields(report)}
+    return IndexReport(**{**values, "errors": errors}, from_cache=cache.hits, removed_staging=removed)
+
+
+def _split_by_passages(
+    articles: list[ArticleInfo], passages: list[PassageRecord]
+) -> tuple[list[ArticleInfo], list[ArticleError]]:
+    """The articles that have a passage, and an error for each of the others
+    (only headings, images, rules or markup: the chunker left nothing)."""
+    with_text = {p.article_id for p in passages}
+    errors: list[ArticleError] = [
+        NoTextError(Path(a.path), "has no paragraph of text, only headings, images, rules or markup: "
+                                  "add the article's paragraphs, or remove the file")
+        for a in articles if a.id not in with_text
+    ]
+    return [a for a in articles if a.id in with_text], errors
+
+
+class _CountingCache(EmbeddingCache):
+    """The embedding cache, counting the texts it had, for an honest report."""
+
+    hits = 0
+
+    def get(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found = super().get(keys)
+        self.hits += len(found)
+        return found
 
 
 def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
