@@ -72,7 +72,7 @@ def _settings() -> Settings:
         raise SettingsError(f"invalid settings (qa.yaml or QA_* variables): {problems}. Fix them and "
                             f"run the command again (the README's Configuration lists them)") from exc
     except yaml.YAMLError as exc:
-        raise SettingsError(f"the settings file {_settings_file()} is not valid YAML ({_first_line(exc)}): "
+        raise SettingsError(f"the settings file {_settings_file()} is not valid YAML ({_one_line(exc)}): "
                             f"fix it, or move it away to use the defaults") from exc
     except (TypeError, ValueError) as exc:  # the file is YAML, but a list or a scalar
         raise SettingsError(f"the settings file {_settings_file()} is not a mapping of settings: write "
@@ -86,10 +86,10 @@ def _settings_file() -> str:
 
 
 def _fail(message: str) -> None:
-    print(f"qa: {_first_line(message)}", file=sys.stderr)
+    print(f"qa: {_one_line(message)}", file=sys.stderr)
 
 
-def _first_line(text: object) -> str:
+def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
@@ -167,7 +167,7 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
 
 def _warn_skipped(errors: list[QAError]) -> None:
     for error in errors:
-        print(f"qa: warning: skipped {_first_line(error)}", file=sys.stderr)
+        print(f"qa: warning: skipped {_one_line(error)}", file=sys.stderr)
 
 
 # --- qa ask -----------------------------------------------------------------------------------
