@@ -1,46 +1,111 @@
-"""The `qa` command: index, ask, eval, serve."""
+"""The `qa` command: index, ask, eval, serve.
+
+Exit codes: 0 done; 1 failed (one line on stderr says what and how to fix
+it); 2 invalid settings or arguments; 3 another `qa index` is writing the
+index; 130 interrupted (Ctrl-C). No traceback reaches the user unless
+QA_DEBUG=1 asks for it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import yaml
 from pydantic import ValidationError
 from tqdm import tqdm
 
+from qa.answer import MAX_TURN_CHARS, Answer, Citation, Turn
 from qa.errors import QAError
 from qa.settings import Settings
 
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+DEBUG = "QA_DEBUG"
+# Asked once before the first real question, so that its timings leave out
+# loading the model and the word dictionary.
+WARM_UP_QUESTION = "预热"
+PROMPT = "问题> "
+ENDINGS = frozenset({"exit", "quit"})
+KEPT_TURNS = 10  # the conversation passed with each question (the service reads the last question)
+NO_ANSWER = "文章中没有找到这个问题的答案。"
+TERMINAL_MARKS = ("\033[1;33m", "\033[0m")  # the answering sentence in bold yellow
+PLAIN_MARKS = ("【", "】")
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(f"qa: invalid settings (qa.yaml or QA_* variables):\n{exc}", file=sys.stderr)
-        return 2
-    except QAError as exc:
-        print(f"qa: {exc}", file=sys.stderr)
-        return 2
-    try:
+        settings = _settings()
         return args.run(settings, args)
+    except KeyboardInterrupt:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # end the line ^C was typed on
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `qa ask … | head`: the reader has gone, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except QAError as exc:
-        print(f"qa: {exc}", file=sys.stderr)
-        return 1
+        _fail(str(exc))
+        return getattr(exc, "exit_code", EXIT_FAILED)
+    except Exception as exc:
+        if os.environ.get(DEBUG):
+            raise
+        _fail(f"unexpected error ({type(exc).__name__}: {exc}). Rerun with {DEBUG}=1 to see the "
+              f"traceback, and report it with the command that failed")
+        return EXIT_FAILED
+
+
+class SettingsError(QAError):
+    exit_code = EXIT_USAGE
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+                             for e in exc.errors())
+        raise SettingsError(f"invalid settings (qa.yaml or QA_* variables): {problems}. Fix them and "
+                            f"run the command again (the README's Configuration lists them)") from exc
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"the settings file {_settings_file()} is not valid YAML ({_one_line(exc)}): "
+                            f"fix it, or move it away to use the defaults") from exc
+    except (TypeError, ValueError) as exc:  # the file is YAML, but a list or a scalar
+        raise SettingsError(f"the settings file {_settings_file()} is not a mapping of settings: write "
+                            f"one `name: value` line per setting") from exc
+    except QAError as exc:
+        raise SettingsError(str(exc)) from exc
+
+
+def _settings_file() -> str:
+    return os.environ.get("QA_CONFIG", "qa.yaml")
+
+
+def _fail(message: str) -> None:
+    print(f"qa: {_one_line(message)}", file=sys.stderr)
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa", description=__doc__)
+    parser = argparse.ArgumentParser(prog="qa", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     index = sub.add_parser("index", help="build or update the index from the corpus folder")
+    index.add_argument("--strict", action="store_true",
+                       help="exit 1 when any article was skipped (for checking a corpus in CI)")
     index.set_defaults(run=cmd_index)
 
-    ask = sub.add_parser("ask", help="answer a question in the terminal")
-    ask.add_argument("question")
+    ask = sub.add_parser("ask", help="answer a question; without one, a conversation in the terminal")
+    ask.add_argument("question", nargs="?",
+                     help="the question; leave it out to ask one question after another")
     ask.add_argument("--top-k", type=int, default=None)
     ask.add_argument("--json", action="store_true", help="print the /api/ask JSON response")
     ask.set_defaults(run=cmd_ask)
@@ -56,66 +121,194 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the HTTP service (API, widget, Slack bot)")
     serve.add_argument("--host", default=None)
-    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--port", type=_port, default=None)
     serve.set_defaults(run=cmd_serve)
     return parser
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to 65535")
+    return int(text)
+
+
+# --- qa index ---------------------------------------------------------------------------------
+
+
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
+    from qa.corpus import NothingToIndexError
     from qa.runtime import build_index
 
-    bar = tqdm(total=0, unit="text", desc="embedding", file=sys.stderr, disable=None)
+    bars: list[tqdm] = []  # made at the first progress: none when the lock is refused
 
     def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        if not bars:
+            bars.append(tqdm(total=total, unit="article", desc="indexing", file=sys.stderr, disable=None))
+        bars[0].total, bars[0].n = total, done
+        bars[0].refresh()
 
-    report = build_index(settings, progress=progress)
-    bar.close()
-    for error in report.errors:
-        print(f"skipped {error}", file=sys.stderr)
-    print(
-        f"indexed {report.articles} article(s), {report.passages} passages, "
-        f"{report.sentences} sentences into {settings.index_dir} in {report.seconds:.1f} s; "
-        f"embedded {report.embedded} new text(s), the rest came from the cache"
-    )
-    if report.articles == 0:
-        print(f"qa: no readable article in {settings.corpus_dir}: add Markdown files "
-              f"(.md) with YAML front matter", file=sys.stderr)
-        return 1
-    return 1 if report.errors else 0
-
-
-def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from qa.runtime import open_service
-
-    answer = open_service(settings).ask(args.question, top_k=args.top_k)
-    if args.json:
-        print(answer.model_dump_json(indent=2))
-        return 0
-    if not answer.answerable:
-        print("文章中没有找到这个问题的答案。最接近的段落：\n")
-    elif answer.answer:
-        print(f"{answer.answer.text}\n")
-    for p in answer.passages:
-        c = p.citation
-        marked = _mark(p.text, p.highlights)
-        print(f"[{p.rank}] {marked}\n    — {c.title} · {c.section or ''} · 第 {c.paragraph} 段 · "
-              f"{c.url or c.article_id}  (score {p.score:.3f})\n")
+    try:
+        report = build_index(settings, progress=progress)
+    except NothingToIndexError as exc:
+        _warn_skipped(exc.skipped)
+        raise
+    finally:
+        for bar in bars:
+            bar.close()
+    for folder in report.removed_staging:
+        print(f"qa: removed {folder}, left by an interrupted `qa index`", file=sys.stderr)
+    _warn_skipped(report.errors)
+    print(f"indexed {report.articles} article(s), {report.passages} passages, {report.sentences} "
+          f"sentences into {settings.index_dir} in {report.seconds:.1f} s; embedded {report.embedded} "
+          f"text(s), {report.cached} came from the cache")
+    if args.strict and report.errors:
+        _fail(f"{len(report.errors)} article(s) skipped and --strict is set: fix or remove them")
+        return EXIT_FAILED
     return 0
 
 
-def _mark(text: str, spans: list[tuple[int, int]]) -> str:
-    on, off = ("\033[1;33m", "\033[0m") if sys.stdout.isatty() else ("【", "】")
+def _warn_skipped(errors: list[QAError]) -> None:
+    for error in errors:
+        print(f"qa: warning: skipped {_one_line(error)}", file=sys.stderr)
+
+
+# --- qa ask -----------------------------------------------------------------------------------
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    service = _open_service(settings)
+    if args.question is not None:
+        _print_answer(service.ask(args.question, top_k=args.top_k), args.json)
+        return 0
+    return Conversation(service, args.top_k, args.json).run()
+
+
+def _open_service(settings: Settings):
+    """The service over the index on disk, warmed up: model and dictionary loaded."""
+    from qa.runtime import open_service
+
+    try:
+        service = open_service(settings)
+    except QAError:
+        raise
+    except Exception as exc:  # a file of the index is missing, truncated or not its format
+        raise QAError(f"the index in {settings.index_dir} cannot be read ({type(exc).__name__}: "
+                      f"{exc}): rebuild it with `qa index`") from exc
+    service.ask(WARM_UP_QUESTION)
+    service.forget_answers()
+    return service
+
+
+class Conversation:
+    """Questions one after another, each read with the conversation so far:
+    typed at a prompt (line editing and history by readline), or one a line
+    from a pipe. An empty line (at the prompt), `exit`, `quit` or the end of
+    the input ends it."""
+
+    def __init__(self, service, top_k: int | None, as_json: bool):
+        self.service, self.top_k, self.as_json = service, top_k, as_json
+        self.history: list[Turn] = []
+        self.failures = 0
+
+    def run(self) -> int:
+        typed = sys.stdin.isatty()
+        if typed:
+            import readline  # noqa: F401  (gives input() line editing and history)
+
+            print(f"{len(self.service.articles())} 篇文章。输入问题；空行、exit 或 Ctrl-D 结束。")
+        for question in self._typed() if typed else self._piped():
+            self.answer(question, echo=not typed)
+        return EXIT_FAILED if self.failures else 0
+
+    def answer(self, question: str, echo: bool) -> None:
+        try:
+            answer = self.service.ask(question, top_k=self.top_k, history=self.history)
+        except QAError as exc:  # a question too long, …: say so and go on
+            _fail(str(exc))
+            self.failures += 1
+            return
+        if echo and not self.as_json:
+            print(f"问：{question}")
+        _print_answer(answer, self.as_json, compact=True)
+        reply = answer.answer.text if answer.answer else NO_ANSWER
+        self.history += [Turn(role="user", content=question),
+                         Turn(role="assistant", content=reply[:MAX_TURN_CHARS])]
+        self.history = self.history[-KEPT_TURNS:]
+
+    def _typed(self) -> Iterator[str]:
+        while True:
+            try:
+                question = input(PROMPT).strip()
+            except EOFError:  # Ctrl-D
+                print()
+                return
+            if not question or question.lower() in ENDINGS:
+                return
+            yield question
+
+    def _piped(self) -> Iterator[str]:
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        for number, line in enumerate(stream, start=1):
+            try:
+                question = line.decode("utf-8") if isinstance(line, bytes) else line
+            except UnicodeDecodeError as exc:
+                _fail(f"line {number} of the input is not UTF-8 text ({exc.reason} at byte {exc.start}): "
+                      f"skipped it; send questions as UTF-8")
+                self.failures += 1
+                continue
+            question = question.strip()
+            if question.lower() in ENDINGS:
+                return
+            if question:  # blank lines between questions are skipped
+                yield question
+
+
+def _print_answer(answer: Answer, as_json: bool, compact: bool = False) -> None:
+    if as_json:
+        print(answer.model_dump_json(indent=None if compact else 2))
+    else:
+        print(format_answer(answer, TERMINAL_MARKS if sys.stdout.isatty() else PLAIN_MARKS))
+    sys.stdout.flush()
+
+
+def format_answer(answer: Answer, marks: tuple[str, str] = PLAIN_MARKS) -> str:
+    """The answer sentence (after its speaker, where known), then each passage
+    with its answering sentence between `marks`, and its citation."""
+    lines = []
+    if not answer.answerable:
+        lines.append(f"{NO_ANSWER}最接近的段落：\n")
+    elif answer.answer:
+        source = answer.passages[answer.answer.passage - 1]
+        lines.append(f"{_said(source.speaker)}{answer.answer.text}\n")
+    for p in answer.passages:
+        lines.append(f"[{p.rank}] {_said(p.speaker)}{_mark(p.text, p.highlights, marks)}\n"
+                     f"    — {_cite(p.citation)}  (score {p.score:.3f})\n")
+    return "\n".join(lines)
+
+
+def _said(speaker: str | None) -> str:
+    return f"{speaker}：" if speaker else ""
+
+
+def _cite(citation: Citation) -> str:
+    parts = (citation.title, citation.section, f"第 {citation.paragraph} 段",
+             citation.url or citation.article_id)
+    return " · ".join(part for part in parts if part)
+
+
+def _mark(text: str, spans: list[tuple[int, int]], marks: tuple[str, str]) -> str:
+    on, off = marks
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + on + text[start:end] + off + text[end:]
     return text
 
 
+# --- qa eval, qa serve --------------------------------------------------------------------------
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from qa import evaluate
-    from qa.runtime import make_embedder, make_tokenizer, open_service
+    from qa.runtime import make_embedder, make_tokenizer
 
     if args.squad:
         squad = evaluate.load_squad(args.file)
@@ -125,9 +318,9 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
                                               exhaustive=args.exhaustive)
     else:
         questions = evaluate.load_questions(args.file)
+        service = _open_service(settings)
+        service.exhaustive = args.exhaustive
         with tqdm(total=len(questions), desc="questions", file=sys.stderr, disable=None) as bar:
-            service = open_service(settings)
-            service.exhaustive = args.exhaustive
             metrics = evaluate.evaluate_questions(service, questions, args.retriever, bar.update)
     if args.json:
         print(json.dumps(metrics, ensure_ascii=False, indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -11,10 +12,35 @@ from urllib.parse import urljoin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from qa.errors import ArticleError
+from qa.errors import ArticleError, CorpusEmptyError
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 ARTICLE_SUFFIXES = (".md", ".markdown")
+# Text, even with a stray control character, a BOM or zero-width spaces, has
+# next to none; a binary or corrupted file saved as .md is mostly made of them.
+MAX_NON_TEXT_SHARE = 0.5
+# Control characters other than line ends and tabs, surrogates, private-use and
+# unassigned code points. Format characters (Cf: BOM, zero-width joiners) are text.
+_NON_TEXT_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
+
+
+class NoTextError(ArticleError):
+    """An article that reads fine but holds no text to index: empty, front
+    matter only, only images, rules or markup, or mostly control characters."""
+
+
+class NothingToIndexError(CorpusEmptyError):
+    """No article of the corpus folder has a passage; `skipped` says why of each."""
+
+    def __init__(self, corpus_dir: Path, skipped: list[ArticleError]):
+        self.skipped = skipped
+        if not corpus_dir.is_dir():
+            super().__init__(f"the corpus folder {corpus_dir} does not exist: create it and put "
+                             f"Markdown articles in it, or set QA_CORPUS_DIR to the folder that holds them")
+            return
+        what = f" ({len(skipped)} file(s) skipped)" if skipped else ""
+        super().__init__(f"no readable article in {corpus_dir}{what}: add Markdown files (.md) with "
+                         f"YAML front matter and paragraphs of text")
 
 
 class FrontMatter(BaseModel):
@@ -80,7 +106,8 @@ def parse_article(path: Path, source: str, site_url: str) -> Article:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark else None  # +1 for 1-based, +1 for the '---'
-            raise ArticleError(path, f"front matter is not valid YAML ({exc})", line) from exc
+            raise ArticleError(path, f"front matter is not valid YAML ({_yaml_problem(exc)})",
+                               line) from exc
         if not isinstance(meta, dict):
             raise ArticleError(path, "front matter must be a YAML mapping (key: value lines)", 2)
     try:
@@ -103,6 +130,38 @@ def parse_article(path: Path, source: str, site_url: str) -> Article:
     )
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's reason on one line, without its quoted snippet and caret."""
+    problem = getattr(exc, "problem", None)
+    if not problem:
+        return " ".join(str(exc).split())
+    context = getattr(exc, "context", None)
+    mark = getattr(exc, "problem_mark", None)
+    column = f" at column {mark.column + 1}" if mark else ""
+    return f"{context}: {problem}{column}" if context else f"{problem}{column}"
+
+
+def check_text(article: Article) -> None:
+    """Refuse an article whose body has nothing to read, or is not text."""
+    body = article.body
+    if not body.strip():
+        what = "has front matter and nothing after it" if article.body_start else "is empty"
+        raise NoTextError(article.path, f"{what}: write the article's paragraphs in it, or remove the file")
+    # Spaces and line ends do not count; control characters that Python calls
+    # space (\x1c-\x1f) do.
+    chars = [ch for ch in body if ch not in "\n\r\t " and (not ch.isspace() or _is_non_text(ch))]
+    non_text = sum(map(_is_non_text, chars))
+    if chars and non_text / len(chars) > MAX_NON_TEXT_SHARE:
+        raise NoTextError(
+            article.path, f"is not text: {non_text} of its {len(chars)} characters are control or other "
+                  f"non-printable characters; save the article as UTF-8 Markdown"
+        )
+
+
+def _is_non_text(ch: str) -> bool:
+    return unicodedata.category(ch) in _NON_TEXT_CATEGORIES or ch == "\ufffd"
+
+
 def read_article(path: Path, site_url: str) -> Article:
     try:
         source = path.read_text(encoding="utf-8")
@@ -112,7 +171,9 @@ def read_article(path: Path, site_url: str) -> Article:
         ) from exc
     except OSError as exc:
         raise ArticleError(path, f"cannot be read ({exc.strerror})") from exc
-    return parse_article(path, source.replace("\r\n", "\n"), site_url)
+    article = parse_article(path, source.replace("\r\n", "\n"), site_url)
+    check_text(article)
+    return article
 
 
 def load_corpus(corpus_dir: Path, site_url: str) -> tuple[list[Article], list[ArticleError]]:

@@ -41,8 +41,9 @@ from embeddings.store import (
     write_manifest,
 )
 from qa.chunker import ChunkSettings, chunk_article
-from qa.corpus import ARTICLE_SUFFIXES, read_article
+from qa.corpus import ARTICLE_SUFFIXES, NoTextError, read_article
 from qa.errors import ArticleError, IndexMismatchError, IndexNotFoundError
+from qa.lock import STAGING_PREFIX
 from qa.passage_store import PassageStore, PassageWriter
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import (
@@ -71,7 +72,6 @@ MIN_SENTENCE_CHARS = 6
 CHUNK_PASSAGES = 2000  # passages embedded and written at a time
 REBUILD = "qa index"
 CURRENT = "current"  # the link to the generation being served
-STAGING_PREFIX = ".building-"
 Progress = Callable[[int, int], None]  # (done, total)
 Document = tuple[ArticleInfo, list[PassageRecord]]
 # Files of the index format before generations (format 2 and older).
@@ -89,6 +89,7 @@ class BuildReport:
     seconds: float = 0.0
     generation: str = ""
     errors: list[ArticleError] = field(default_factory=list)
+    removed_staging: list[Path] = field(default_factory=list)  # left by an interrupted build
 
 
 # --- corpus -> documents ------------------------------------------------------------------------
@@ -113,8 +114,8 @@ def corpus_documents(corpus_dir: Path, site_url: str, chunking: ChunkSettings,
             continue
         records = passage_records(article.id, chunk_article(article, chunking))
         if not records:
-            errors.append(ArticleError(path, "holds no text passage (empty, or front matter, images "
-                                             "and rules only); add text or remove the file"))
+            errors.append(NoTextError(path, "has no paragraph of text, only headings, images, rules or "
+                                            "markup: add the article's paragraphs, or remove the file"))
             continue
         yield ArticleInfo.of(article), records
 

@@ -9,8 +9,10 @@ from pathlib import Path
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.chunker import ChunkSettings
-from qa.errors import ArticleError, CorpusEmptyError
+from qa.corpus import NothingToIndexError
+from qa.errors import ArticleError
 from qa.index import BuildReport, Index, Progress, corpus_documents, corpus_files, write_index
+from qa.lock import index_lock, remove_stale_staging
 from qa.settings import Settings
 from qa.tokenize import Tokenizer
 
@@ -49,22 +51,26 @@ def settings_record(settings: Settings) -> dict:
 def build_index(
     settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None
 ) -> BuildReport:
-    errors: list[ArticleError] = []
-    documents = corpus_documents(settings.corpus_dir, settings.site_url, chunk_settings(settings), errors)
-    first = next(documents, None)
-    if first is None:
-        skipped = "".join(f"\n  skipped {e}" for e in errors)
-        raise CorpusEmptyError(f"no readable article in {settings.corpus_dir}: add Markdown files "
-                               f"(.md) with YAML front matter{skipped}")
-    embedder = embedder or make_embedder(settings)
-    cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
-    try:
-        report = write_index(settings.index_dir, itertools.chain([first], documents), embedder,
-                             make_tokenizer(settings), cache, settings_record(settings), progress,
-                             total=len(corpus_files(settings.corpus_dir)))
-    finally:
-        cache.close()
-    report.errors = errors
+    """Index the corpus into `settings.index_dir`, one writer at a time
+    (IndexLockedError while another holds it). Articles that cannot be read
+    or hold no passage are left out and reported in `errors`."""
+    with index_lock(settings.index_dir):
+        removed = remove_stale_staging(settings.index_dir)
+        errors: list[ArticleError] = []
+        documents = corpus_documents(settings.corpus_dir, settings.site_url, chunk_settings(settings), errors)
+        first = next(documents, None)
+        if first is None:
+            raise NothingToIndexError(settings.corpus_dir, errors)
+        cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
+        try:
+            report = write_index(settings.index_dir, itertools.chain([first], documents),
+                                 embedder or make_embedder(settings), make_tokenizer(settings), cache,
+                                 settings_record(settings), progress,
+                                 total=len(corpus_files(settings.corpus_dir)))
+        finally:
+            cache.close()
+    report.errors = sorted(errors, key=lambda e: str(e.path))
+    report.removed_staging = removed
     return report
 
 

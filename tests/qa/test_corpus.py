@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import load_corpus, parse_article, read_article
-from qa.errors import ArticleError
+from qa.corpus import NoTextError, NothingToIndexError, load_corpus, parse_article, read_article
+from qa.errors import ArticleError, CorpusEmptyError
 from qa.settings import Settings
 
 SITE = "https://linux.cn"
@@ -34,8 +34,9 @@ def test_broken_front_matter_is_reported_by_name_and_line_and_others_load(fixtur
     assert error.path == fixture_settings.corpus_dir / "broken.md"
     assert error.line == 3  # where YAML noticed the unclosed `[` of line 2
     assert error.reason.startswith("front matter is not valid YAML")
-    assert str(error).startswith(
-        f"{fixture_settings.corpus_dir / 'broken.md'}:3: front matter is not valid YAML"
+    assert str(error) == (
+        f"{fixture_settings.corpus_dir / 'broken.md'}:3: front matter is not valid YAML (while parsing a "
+        f"flow sequence: expected ',' or ']', but got ':' at column 7)"
     )
 
 
@@ -158,3 +159,67 @@ def test_article_error_message_names_path_and_line() -> None:
     error = ArticleError(Path("corpus/x.md"), "front matter is broken", 4)
     assert str(error) == "corpus/x.md:4: front matter is broken"
     assert str(ArticleError(Path("corpus/x.md"), "cannot be read")) == "corpus/x.md: cannot be read"
+
+
+# --- files with nothing to index -------------------------------------------------------------
+
+
+def test_empty_file_is_skipped_as_empty(tmp_path: Path) -> None:
+    _write(tmp_path, "empty.md", "")
+    _write(tmp_path, "blank.md", "  \n\n\t\n")
+    articles, errors = load_corpus(tmp_path, SITE)
+    assert articles == []
+    assert [(e.path.name, type(e)) for e in errors] == [("blank.md", NoTextError), ("empty.md", NoTextError)]
+    assert str(errors[1]) == (
+        f"{tmp_path / 'empty.md'}: is empty: write the article's paragraphs in it, or remove the file"
+    )
+
+
+def test_front_matter_without_text_is_skipped(tmp_path: Path) -> None:
+    _write(tmp_path, "meta.md", "---\ntitle: 只有前言\nauthor: 老王\n---\n\n")
+    error = _only_error(tmp_path)
+    assert isinstance(error, NoTextError)
+    assert error.reason == (
+        "has front matter and nothing after it: write the article's paragraphs in it, or remove the file"
+    )
+
+
+def test_file_of_control_characters_is_skipped_with_their_count(tmp_path: Path) -> None:
+    garbage = "".join(chr(c) for c in (*range(1, 9), *range(14, 32), *range(127, 160))) * 20
+    _write(tmp_path, "binary.md", "\n".join(garbage[i : i + 60] for i in range(0, len(garbage), 60)))
+    error = _only_error(tmp_path)
+    assert isinstance(error, NoTextError)
+    assert error.reason == (
+        f"is not text: {len(garbage)} of its {len(garbage)} characters are control or other non-printable "
+        f"characters; save the article as UTF-8 Markdown"
+    )
+
+
+def test_mostly_control_characters_with_some_letters_is_skipped(tmp_path: Path) -> None:
+    _write(tmp_path, "mixed.md", "\n\n".join("\x01\x02\x03ab\x04\x05\x06" for _ in range(10)))
+    assert _only_error(tmp_path).reason.startswith("is not text: 60 of its 80 characters")
+
+
+def test_text_with_a_bom_zero_width_spaces_and_a_stray_control_character_is_kept(tmp_path: Path) -> None:
+    _write(tmp_path, "ok.md", "\ufeff灵雀云\u200b的产品\u200d分三层。\x07\n\n表格\x0c之后的段落。\n")
+    articles, errors = load_corpus(tmp_path, SITE)
+    assert ([a.id for a in articles], errors) == (["ok"], [])
+
+
+def test_nothing_to_index_names_the_folder_and_the_skipped_count(tmp_path: Path) -> None:
+    _write(tmp_path, "empty.md", "")
+    _, errors = load_corpus(tmp_path, SITE)
+    error = NothingToIndexError(tmp_path, errors)
+    assert isinstance(error, CorpusEmptyError)
+    assert error.skipped == errors
+    assert str(error) == (
+        f"no readable article in {tmp_path} (1 file(s) skipped): add Markdown files (.md) with YAML "
+        f"front matter and paragraphs of text"
+    )
+
+
+def test_nothing_to_index_in_a_missing_folder_says_to_create_it(tmp_path: Path) -> None:
+    assert str(NothingToIndexError(tmp_path / "nowhere", [])) == (
+        f"the corpus folder {tmp_path / 'nowhere'} does not exist: create it and put Markdown articles "
+        f"in it, or set QA_CORPUS_DIR to the folder that holds them"
+    )

@@ -209,7 +209,7 @@ def test_an_article_without_a_text_passage_is_reported(
     (fixture_settings.corpus_dir / "empty.md").write_text(images_only, encoding="utf-8")
     report = build_index(fixture_settings, hashing())
     skipped = {e.path.name: e.reason for e in report.errors}
-    assert skipped["empty.md"].startswith("holds no text passage")
+    assert skipped["empty.md"].startswith("has no paragraph of text")
     assert report.articles == 2
 
 
