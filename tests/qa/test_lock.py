@@ -154,10 +154,11 @@ def test_ten_concurrent_qa_index_leave_one_index_and_no_traceback(tmp_path: Path
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "var" / "index",
                         cache_dir=tmp_path / "var" / "cache")
     assert [p.id for p in open_index(settings).passages] == ["tea#p1", "tea#p2", "tea#p3"]
-    assert not list((tmp_path / "var").glob(".building-*"))
+    staging = settings.index_dir / ".building-x"
+    assert not list(settings.index_dir.glob(".building-*"))
 
-    (tmp_path / "var" / ".building-x" / "bm25").mkdir(parents=True)  # as a `kill -9` leaves it
+    (staging / "bm25").mkdir(parents=True)  # as a `kill -9` leaves it
     code, _, err = _finish(_qa(tmp_path, "index"))
     assert code == 0
-    assert f"qa: removed {tmp_path / 'var' / '.building-x'}, left by an interrupted `qa index`" in err
-    assert not (tmp_path / "var" / ".building-x").exists()
+    assert f"qa: removed {staging}, left by an interrupted `qa index`" in err
+    assert not staging.exists()
