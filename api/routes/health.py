@@ -22,5 +22,7 @@ async def readyz(service: ServiceDep, request: Request) -> Readiness:
     """200 once the index is loaded and the model warmed up; 503 before, or when
     it failed to load, with the reason and its fix. With the Slack bot on, says
     whether it is connected to Slack (and if not, why), without being less ready."""
-    return Readiness(status="ready", articles=len(service.articles()),
-                     slack=getattr(request.app.state, "slack_status", None))
+    index, state = service.index, request.app.state
+    return Readiness(status="ready", articles=len(service.articles()), generation=index.generation,
+                     built=index.manifest.get("created"), reload_problem=state.loader.reload_problem,
+                     slack=getattr(state, "slack_status", None))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import ServiceDep
 from api.errors import documented
@@ -12,8 +12,10 @@ router = APIRouter(prefix="/api", tags=["articles"])
 
 
 @router.get("/articles", responses=documented(503))
-def list_articles(service: ServiceDep) -> list[ArticleOut]:
-    """Every article in the index."""
+def list_articles(service: ServiceDep, response: Response) -> list[ArticleOut]:
+    """Every article in the index. The `X-Index-Generation` header names the
+    index generation they come from."""
+    response.headers["X-Index-Generation"] = service.index.generation
     return [ArticleOut.of(article) for article in service.articles()]
 
 

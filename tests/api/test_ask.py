@@ -144,3 +144,13 @@ def test_ask_with_get_is_405(client: TestClient, error_body):
     assert response.headers["allow"] == "POST"
     assert response.json() == error_body(
         405, "method_not_allowed", "GET /api/ask is not allowed; this route accepts POST.")
+
+
+def test_ask_lone_surrogate_is_422(client: TestClient, error_body):
+    response = client.post("/api/ask", content='{"question": "\\ud800 ACP"}',
+                           headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json() == error_body(422, "invalid_question", (
+        "the question holds an invalid character (a lone surrogate, U+D800, at position 0): "
+        "send valid Unicode text"))

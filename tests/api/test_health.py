@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import pytest
@@ -44,7 +46,9 @@ def test_readyz_is_200_with_a_loaded_service(client: TestClient):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "articles": 2}
+    service = client.app.state.service
+    assert response.json() == {"status": "ready", "articles": 2, "generation": service.index.generation,
+                               "built": service.index.manifest["created"]}
 
 
 def test_readyz_is_503_until_the_index_has_loaded(fixture_settings: Settings, fixture_service: QAService,
@@ -123,3 +127,75 @@ def test_unexpected_load_failure_is_503_and_logged(fixture_settings: Settings, e
     assert response.json() == error_body(
         503, "index_unavailable", "the index failed to load; the server log has the details.")
     assert "disk on fire" in caplog.text
+
+
+# --- hot reload ---------------------------------------------------------------------------------
+
+NEW_ARTICLE = "---\ntitle: 普洱\n---\n\n普洱茶产于云南，分为生茶和熟茶两类，越陈越香。\n"
+
+
+def _reloading(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setattr(api.app, "open_service", lambda s: open_service(s, HashingEmbedder()))
+    build_index(settings, HashingEmbedder())
+    return Settings(**{**settings.model_dump(), "reload_seconds": 0.05})
+
+
+def test_a_new_generation_is_served_without_restart(fixture_settings: Settings,
+                                                    monkeypatch: pytest.MonkeyPatch):
+    settings = _reloading(fixture_settings, monkeypatch)
+    with TestClient(create_app(settings)) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200)
+        first = client.get("/readyz").json()["generation"]
+        old = weakref.ref(client.app.state.service)
+        (settings.corpus_dir / "puer.md").write_text(NEW_ARTICLE, encoding="utf-8")
+        built = build_index(settings, HashingEmbedder()).generation
+        wait_until(lambda: client.get("/readyz").json()["generation"] == built)
+        articles = client.get("/api/articles")
+        answer = client.post("/api/ask", json={"question": "普洱茶产于哪里？"}).json()
+
+    assert built != first
+    assert articles.headers["x-index-generation"] == built
+    assert "puer" in [a["id"] for a in articles.json()]
+    assert answer["passages"][0]["id"] == "puer#p1"
+    gc.collect()
+    assert old() is None  # the old index is freed, not kept beside the new one
+
+
+def test_a_generation_that_fails_to_load_leaves_the_old_one_serving(fixture_settings: Settings,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture):
+    settings = _reloading(fixture_settings, monkeypatch)
+    with TestClient(create_app(settings)) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200)
+        first = client.get("/readyz").json()["generation"]
+
+        def broken_open(settings: Settings) -> QAService:
+            raise IndexMismatchError("the new generation is broken")
+
+        monkeypatch.setattr(api.app, "open_service", broken_open)
+        build_index(settings, HashingEmbedder())
+        wait_until(lambda: client.get("/readyz").json().get("reload_problem") is not None)
+        ready = client.get("/readyz").json()
+        asked = client.post("/api/ask", json={"question": "Helm 是什么？"})
+
+    assert ready["generation"] == first
+    assert ready["reload_problem"] == ("the index is not loaded: the new generation is broken "
+                                       "Still serving the previous generation.")
+    assert asked.status_code == 200
+
+
+def test_damaged_index_is_503_naming_the_file_and_the_fix(fixture_settings: Settings, error_body,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(api.app, "open_service", lambda s: open_service(s, HashingEmbedder()))
+    build_index(fixture_settings, HashingEmbedder())
+    generation = (fixture_settings.index_dir / "current").resolve()
+    (generation / "prior.npy").unlink()
+
+    with TestClient(create_app(fixture_settings)) as client:
+        wait_until(settled(client))
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == error_body(503, "index_damaged", (
+        f"the index is not loaded: the index in {generation} is damaged: prior.npy is missing. "
+        f"Rebuild it with `qa index`."))

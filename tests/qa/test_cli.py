@@ -575,10 +575,12 @@ def test_ask_times_the_embedding_without_loading_the_model(products: Path) -> No
 
 @pytest.mark.model
 def test_ask_over_a_damaged_index_says_to_rebuild_it(products: Path, tmp_path: Path) -> None:
-    shutil.copytree(products / "var" / "index", tmp_path / "index")
-    (tmp_path / "index" / "passages.json").write_text('[{"id": "products#p1"', encoding="utf-8")
+    shutil.copytree(products / "var" / "index", tmp_path / "index", symlinks=True)
+    generation = (tmp_path / "index" / "current").resolve()
+    lines = generation / "passages.jsonl"
+    lines.write_bytes(lines.read_bytes()[:-10])
     result = qa_run(products, "ask", "ACP 是什么？", QA_INDEX_DIR=str(tmp_path / "index"))
     assert result.code == 1
-    assert result.err.startswith(f"qa: the index in {tmp_path / 'index'} cannot be read (JSONDecodeError: ")
-    assert result.err.endswith("): rebuild it with `qa index`\n")
-    assert result.err.count("\n") == 1
+    size = lines.stat().st_size
+    assert result.err == (f"qa: the index in {generation} is damaged: passages.jsonl holds {size} bytes, "
+                          f"{size + 10} were written. Rebuild it with `qa index`.\n")

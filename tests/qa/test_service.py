@@ -253,3 +253,44 @@ def test_articles_lists_the_indexed_articles(fixture_service: QAService) -> None
         ("tea", "茶馆访谈", "老张", "2020-05-06", "https://example.org/tea"),
     ]
     assert articles[0].tags == ("云原生", "Kubernetes")
+
+
+# --- what a request may cost ---------------------------------------------------------------
+
+
+class RecordingEmbedder:
+    """Records the texts the service embeds for its questions."""
+
+    def __init__(self, embedder):
+        self.inner, self.texts = embedder, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed_query(self, text: str):
+        self.texts.append(text)
+        return self.inner.embed_query(text)
+
+
+def test_a_follow_up_embeds_at_most_the_question_limit_of_its_history(fixture_service: QAService) -> None:
+    service = QAService(fixture_service.index, max_question_chars=50)
+    recording = RecordingEmbedder(service.index.embedder)
+    service.index = type(service.index)(**{**vars(service.index), "embedder": recording})
+    long_turn = "龙井产自哪里？" + "很长的上文。" * 600  # 3,607 characters
+    service.ask("它有什么特点？", history=[Turn(role="user", content=long_turn)])
+    assert [len(t) for t in recording.texts] == [50 + 1 + len("它有什么特点？")]
+    assert recording.texts[0].startswith("龙井产自哪里")  # the earlier question, normalised
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "what"),
+    [("\ud800 ACP", [], "the question"),
+     ("它是什么？", [Turn.model_construct(role="user", content="ACP\udfff")], "history turn 0")],
+    ids=["question", "history"],
+)
+def test_a_lone_surrogate_is_refused(fixture_service: QAService, question: str, history: list,
+                                    what: str) -> None:
+    with pytest.raises(InvalidQuestionError) as error:
+        fixture_service.ask(question, history=history)
+    assert str(error.value).startswith(f"{what} holds an invalid character (a lone surrogate, U+")
+    assert str(error.value).endswith("): send valid Unicode text")
