@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
+from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
 from qa.evidence import TermWeights, confidence, highlight, sentence_scores
 from qa.index import Index
@@ -74,10 +75,10 @@ class QAService:
         for rank, hit in enumerate(hits, start=1):
             record = self.index.passages[hit.row]
             sentences = sentence_scores(self.index, self._weights, query, words, hit.row)
+            spans = highlight(sentences, record.sentences)
             passages.append(RankedPassage(
                 rank=rank, id=record.id, text=record.text, score=round(hit.score, 4),
-                highlights=highlight(sentences, record.sentences),
-                citation=self.citation(record),
+                highlights=spans, citation=self.citation(record, spans[:1]),
             ))
         answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
@@ -134,11 +135,14 @@ class QAService:
         record = self.index.passages[row]
         return record, self.citation(record)
 
-    def citation(self, record: PassageRecord) -> Citation:
+    def citation(self, record: PassageRecord, spans: Sequence[tuple[int, int]] = ()) -> Citation:
+        """Where the passage comes from; `url` lands on the text of `spans` (the
+        answering sentence) where the browser supports text fragments."""
         article = self.index.articles[record.article_id]
+        sentence = "".join(record.text[s:e] for s, e in spans)
         return Citation(article_id=article.id, title=article.title, author=article.author,
-                        date=article.date, url=article.url, article_url=article.url, section=record.section,
-                        paragraph=record.paragraph)
+                        date=article.date, url=cited_url(article.url, sentence), article_url=article.url,
+                        section=record.section, paragraph=record.paragraph)
 
 
 def _valid_unicode(text: str, what: str) -> None:

@@ -31,7 +31,9 @@ def test_ask_returns_the_answer_with_cited_passages(client: TestClient):
     assert [best["text"][s:e] for s, e in best["highlights"]] == ["Helm 是 Kubernetes 的包管理工具。"]
     assert best["citation"] == {
         "article_id": "cloud-native", "title": "云原生入门", "author": "小李", "date": "2021-03-04",
-        "url": "https://linux.cn/article-1-1.html", "article_url": "https://linux.cn/article-1-1.html",
+        "url": "https://linux.cn/article-1-1.html#:~:text=Helm%20%E6%98%AF%20Kubernetes%20%E7%9A%84"
+               "%E5%8C%85%E7%AE%A1%E7%90%86%E5%B7%A5%E5%85%B7%E3%80%82",  # lands on the answer
+        "article_url": "https://linux.cn/article-1-1.html",
         "section": "什么是 Kubernetes", "paragraph": 2, "speaker": None,
     }
     assert [p["rank"] for p in body["passages"]] == [1, 2, 3, 4, 5]

@@ -7,6 +7,7 @@ from itertools import pairwise
 import pytest
 
 from qa.answer import Answer, Citation, Turn
+from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
 from qa.service import QAService
 
@@ -214,14 +215,15 @@ TEA_P1 = Citation(
 
 def test_citations_carry_article_and_place(fixture_service: QAService) -> None:
     answer = fixture_service.ask("龙井产自哪里？")
-    assert answer.passages[0].citation == TEA_P1
+    assert answer.passages[0].citation == TEA_P1.model_copy(update={"url": cited_url(
+        TEA_P1.url, "龙井是产自杭州西湖的绿茶，以色绿、香郁、味甘、形美四绝著称。")})
     helm = fixture_service.ask("Helm 是什么？").passages[0]
     assert helm.citation == Citation(
         article_id="cloud-native",
         title="云原生入门",
         author="小李",
         date="2021-03-04",
-        url="https://linux.cn/article-1-1.html",
+        url=cited_url("https://linux.cn/article-1-1.html", "Helm 是 Kubernetes 的包管理工具。"),
         article_url="https://linux.cn/article-1-1.html",
         section="什么是 Kubernetes",
         paragraph=2,
