@@ -131,6 +131,9 @@ def _http_message(request: Request, exc: HTTPException) -> str:
     route = f"{request.method} {request.url.path}"
     if exc.status_code == 404 and exc.detail == "Not Found":
         return f"no such route: {route}. The API lives under /api/; /docs lists it."
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        return ("the request body cannot be read: send UTF-8 JSON such as "
+                '{"question": "ACP 2.0 是什么？"} with Content-Type: application/json')
     if exc.status_code == 405:
         allowed = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
         return f"{route} is not allowed; this route accepts {allowed or 'other methods'}."

@@ -104,6 +104,11 @@ class QAService:
                 f"{self.max_question_chars}. Shorten it."
             )
         _valid_unicode(question, "the question")
+        if not any(ch.isalnum() for ch in question):  # punctuation, emoji, control characters
+            raise InvalidQuestionError(
+                "the question has no words (no letter, digit or Chinese character): ask in words, "
+                "e.g. “ACP 2.0 是什么？”"
+            )
         return question
 
     def _valid_top_k(self, top_k: int | None) -> int:
