@@ -194,6 +194,10 @@ class DenseRetriever:
     def passage_vectors(self) -> VectorMatrix:
         return self._passages
 
+    @property
+    def sentence_vectors(self) -> VectorMatrix:
+        return self._sentences
+
     def candidates(self, query: Query, k: int) -> np.ndarray:
         return self._index.search(_vector(query), k).rows
 
