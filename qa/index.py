@@ -24,7 +24,7 @@ from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache, embed_with_cache
 from embeddings.store import VectorIndex, check_manifest, read_manifest, write_manifest
 from qa.chunker import ChunkSettings, chunk_article
-from qa.corpus import load_corpus
+from qa.corpus import Article, load_corpus
 from qa.errors import ArticleError, IndexMismatchError, IndexNotFoundError
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import (
@@ -39,8 +39,9 @@ from qa.retrieval import (
 )
 from qa.text import CJK_CHAR, is_question, normalize, sentence_spans
 from qa.tokenize import Tokenizer
+from qa.turns import detect_turns
 
-FORMAT = 2  # 2: phrase BM25 added
+FORMAT = 3  # 2: phrase BM25 added; 3: interview turns in passages.json
 # The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
 # questions) and checked on corpus/questions.yaml; see the README's table.
 HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
@@ -67,14 +68,21 @@ def collect_passages(
     corpus_dir: Path, site_url: str, chunking: ChunkSettings
 ) -> tuple[list[ArticleInfo], list[PassageRecord], list[ArticleError]]:
     articles, errors = load_corpus(corpus_dir, site_url)
-    passages = []
-    for article in articles:
-        for p in chunk_article(article, chunking):
-            passages.append(
-                PassageRecord(p.id, p.article_id, p.text, p.section, p.paragraph, p.span,
-                              tuple(sentence_spans(p.text)), tuple(p.links))
-            )
+    passages = [record for article in articles for record in _passage_records(article, chunking)]
     return [ArticleInfo.of(a) for a in articles], passages, errors
+
+
+def _passage_records(article: Article, chunking: ChunkSettings) -> list[PassageRecord]:
+    """The article's passages, each with its interview turn (qa.turns)."""
+    chunks = chunk_article(article, chunking)
+    turns = detect_turns([p.text for p in chunks], [p.section for p in chunks], article.author,
+                         article.title, [article.source[slice(*p.span)] for p in chunks])
+    return [
+        PassageRecord(p.id, p.article_id, p.text, p.section, p.paragraph, p.span,
+                      tuple(sentence_spans(p.text)), tuple(p.links), turn.speaker, turn.role,
+                      None if turn.answered_by is None else chunks[turn.answered_by].id)
+        for p, turn in zip(chunks, turns, strict=True)
+    ]
 
 
 def _sentences_to_embed(passages: list[PassageRecord]) -> tuple[list[str], list[list[int]]]:

@@ -1,0 +1,195 @@
+"""qa.turns: who speaks in each passage, which passage asks and which answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.chunker import ChunkSettings
+from qa.index import collect_passages
+from qa.turns import (
+    ANSWERS,
+    ASKS,
+    NARRATES,
+    SETS_UP,
+    PassageTurn,
+    detect_turns,
+)
+
+TESTS = Path(__file__).resolve().parents[1]
+INTERVIEWS = TESTS / "fixtures" / "interviews"
+SEED_CORPUS = TESTS.parent / "corpus"
+N, Q, S, A = NARRATES, ASKS, SETS_UP, ANSWERS
+
+# paragraph -> (speaker, role, paragraph of the answer)
+SEED = {
+    "p1": (None, N, None), "p2": (None, N, None),
+    "p3": ("陈恺", A, None),  # 回忆起那时候，陈恺说，……
+    "p4": (None, N, None),
+    "p5": ("陈恺", A, None),  # “……”陈恺说，“……”
+    "p6": (None, Q, "p7"),  # ……陈恺对云原生的理解是什么呢？
+    "p7": ("陈恺", A, None),  # 陈恺说，“……”
+    "p8": ("陈恺", A, None),  # 他接着补充说，“……”
+    "p9": (None, S, "p10"),  # set-up ending in 。
+    "p10": ("陈恺", A, None),
+    "p11": (None, Q, "p12"), "p12": ("陈恺", A, None),
+    "p13": (None, Q, "p14"), "p14": ("陈恺", A, None),
+    "p15": (None, N, None), "p16": (None, N, None), "p17": (None, N, None), "p18": (None, N, None),
+    "p19": (None, S, "p20"),  # 我们知道……注入了更多的活力。
+    "p20": ("陈恺", A, None),  # 陈恺认为……
+    "p21": ("陈恺", A, None),  # 他认为，……
+    "p22": (None, N, None), "p23": (None, N, None), "p24": (None, N, None),
+    "p25": (None, Q, "p26"), "p26": ("陈恺", A, None),
+    "p27": (None, N, None),
+    "p28": ("陈恺", A, None),  # ……。陈恺说，“……”
+    "p29": (None, N, None),  # 他对于我提到的每个话题: 于我 is no name, 提到 no attribution
+    "p30": (None, N, None),  # opens with a quoted name (“穿山甲专访”), not quoted speech
+    "p31": (None, N, None),
+}
+XINGHE = {  # **记者**： / **林晓峰**： labels; a section heading ends the turn
+    "p1": (None, N, None),
+    "p2": ("记者", Q, "p3"),
+    "p3": ("林晓峰", A, None),
+    "p4": ("林晓峰", A, None),  # no label: the answer goes on
+    "p5": ("记者", S, "p7"),  # the interviewer's context, no question yet
+    "p6": ("记者", Q, "p7"),
+    "p7": ("林晓峰", A, None),
+    "p8": (None, N, None),  # 后记
+}
+SUWAN = {  # 主持人： / 苏婉： lines
+    "p1": (None, N, None),
+    "p2": ("主持人", S, "p3"),  # 欢迎……介绍一下自己……吧。
+    "p3": ("苏婉", A, None),
+    "p4": ("主持人", Q, "p5"),
+    "p5": ("苏婉", A, None),  # quotes her mentor: still her words
+    "p6": ("主持人", Q, "p7"),
+    "p7": ("苏婉", A, None),
+}
+ZHOU = {  # bold questions, plain answers; the interviewee named by the title only
+    "p1": (None, Q, "p2"),  # the intro, and a short bold question the chunker joined to it
+    "p2": ("周明远", A, None),
+    "p3": ("周明远", A, None),  # 他表示，……
+    "p4": (None, Q, "p5"),  # **……为什么这样选？**
+    "p5": ("周明远", A, None),  # “……”周明远笑着说，“……”
+    "p6": ("周明远", A, None),
+}
+KELLER = {  # Q: / A:, "…," Keller said.
+    "p1": ("Maria Keller", A, None),
+    "p2": (None, Q, "p3"),
+    "p3": ("Maria Keller", A, None),
+    "p4": (None, Q, "p5"),
+    "p5": ("Maria Keller", A, None),
+}
+
+
+def _turns_of(corpus: Path, article_id: str) -> dict[str, tuple[str | None, str, str | None]]:
+    """The turns `collect_passages` stores, by paragraph ("p3")."""
+    _, passages, _ = collect_passages(corpus, "https://linux.cn", ChunkSettings())
+
+    def short(passage_id: str | None) -> str | None:
+        return passage_id.split("#")[1] if passage_id else None
+
+    return {short(p.id): (p.speaker, p.role, short(p.answered_by))
+            for p in passages if p.article_id == article_id}
+
+
+@pytest.mark.parametrize(
+    ("corpus", "article_id", "expected"),
+    [
+        (SEED_CORPUS, "alauda-chenkai-interview", SEED),
+        (INTERVIEWS, "xinghe-linxiaofeng", XINGHE),
+        (INTERVIEWS, "suwan-podcast", SUWAN),
+        (INTERVIEWS, "zhou-mingyuan", ZHOU),
+        (INTERVIEWS, "maria-keller", KELLER),
+    ],
+)
+def test_interview_passages_get_speaker_role_and_answer(corpus: Path, article_id: str,
+                                                        expected: dict) -> None:
+    assert _turns_of(corpus, article_id) == expected
+
+
+# tea.md is titled 茶馆访谈, an "interview" in which nobody speaks
+@pytest.mark.parametrize("article_id", ["cloud-native", "tea"])
+def test_passages_of_an_article_without_speech_narrate(article_id: str) -> None:
+    turns = _turns_of(TESTS / "fixtures" / "corpus", article_id)
+    assert turns and set(turns.values()) == {(None, NARRATES, None)}
+
+
+def _detect(texts: list[str], title: str = "", author: str | None = None) -> list[tuple[str | None, str]]:
+    turns = detect_turns(texts, [None] * len(texts), author, title)
+    return [(t.speaker, t.role) for t in turns]
+
+
+@pytest.mark.parametrize(
+    ("title", "texts", "expected"),
+    [
+        (  # 问： / 答：, the interviewee named only by the title
+            "对话张伟：开源的下一站",
+            ["问：你们当初为什么选择把核心项目开源出来？",
+             "答：因为开源能让更多的开发者参与进来，一起把它做好。"],
+            [(None, Q), ("张伟", A)],
+        ),
+        (  # Q: / A:
+            "Q&A with Ana Ruiz",
+            ["Q: Why did you start the project in the first place?",
+             "A: Because nothing else worked for our team."],
+            [(None, Q), ("Ana Ruiz", A)],
+        ),
+        (  # two named labels, neither the author's nor in the title: the one who asks
+            "一次长谈",
+            ["王芳：你为什么离开了工作十年的大公司？", "李强：想趁着还年轻，做一点属于自己的东西。",
+             "王芳：这些年里有没有后悔过当初的决定？", "李强：从来没有，再选一次也还是一样。"],
+            [("王芳", Q), ("李强", A), ("王芳", Q), ("李强", A)],
+        ),
+        (  # a quotation, then who said it; the narration before it sets it up
+            "",
+            ["今年团队把全部服务迁到了新的调度系统上。",
+             "“迁移比我们想的要顺利得多。”林晓峰说，“只用了三个月。”"],
+            [(None, S), ("林晓峰", A)],
+        ),
+        (  # English: said <name>, she added
+            "",
+            ['"The first release took two years," said Keller.',
+             "She added that the second took six months."],
+            [("Keller", A), ("Keller", A)],
+        ),
+        (  # 在他看来 refers back to the last named speaker
+            "",
+            ["陈恺说，“开源是一种协作方式。”", "在他看来，标准比单个产品更重要，因为它让整个行业受益。"],
+            [("陈恺", A), ("陈恺", A)],
+        ),
+        (  # a name and a verb inside the quotation are the speaker's words
+            "",
+            ["陈恺说，“我的同事张伟说过，开源就是分享。”"],
+            [("陈恺", A)],
+        ),
+        (  # a quotation that goes on into the next paragraph keeps its speaker
+            "",
+            ["周明远说，“我们做了三件事。第一件是把存储和计算分开，", "第二件是让每个节点都能独立扩容。”"],
+            [("周明远", A), ("周明远", A)],
+        ),
+    ],
+)
+def test_ways_of_marking_speech(title: str, texts: list[str], expected: list[tuple[str | None, str]]) -> None:
+    assert _detect(texts, title) == expected
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["什么是容器？", "容器是一种轻量级的虚拟化技术，它共享宿主机的内核。"],  # a rhetorical question
+        ["他们认为这个方向是对的，于是投入了更多的人力。"],  # 他们: no one person
+        ["在这方面认为标准更重要的人越来越多。"],  # 这方面 is no name
+        ["公司表示将继续加大投入，明年推出新版本。"],  # 公司 is no name
+        ["他认为开源是一种文化。"],  # 他 with nobody named before
+    ],
+)
+def test_narration_without_a_named_speaker_is_no_interview(texts: list[str]) -> None:
+    assert detect_turns(texts, [None] * len(texts), None, "随笔") == [PassageTurn()] * len(texts)
+
+
+def test_the_answer_to_a_question_is_in_its_own_section() -> None:
+    texts = ["陈恺说，“容器会改变一切。”", "那么灵雀云接下来会做什么？", "陈恺说，“我们会继续投入开源。”"]
+    turns = detect_turns(texts, ["一", "一", "二"], None, "")
+    assert [(t.role, t.answered_by) for t in turns] == [(A, None), (Q, None), (A, None)]
