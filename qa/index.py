@@ -37,18 +37,14 @@ from qa.retrieval import (
     phrase_terms,
     query_terms,
 )
-from qa.text import CJK_CHAR, is_question, normalize, sentence_spans
+from qa.text import CJK_CHAR, normalize, sentence_spans
 from qa.tokenize import Tokenizer
-from qa.turns import detect_turns
+from qa.turns import TurnTable, detect_turns
 
 FORMAT = 3  # 2: phrase BM25 added; 3: interview turns in passages.json
 # The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
 # questions) and checked on corpus/questions.yaml; see the README's table.
 HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
-# A passage that ends asking (an interviewer's question, after its context)
-# echoes a question's words without answering it: its hybrid score is scaled
-# by this. The answer is in the passages that follow.
-ASKING_PRIOR = 0.8
 MIN_SENTENCE_CHARS = 6
 REBUILD = "qa index"
 Progress = Callable[[int, int], None]  # (done, total)
@@ -147,11 +143,6 @@ def write_index(
                        time.perf_counter() - started)
 
 
-def ends_asking(passage: PassageRecord) -> bool:
-    """Whether the passage's last sentence is a question."""
-    return bool(passage.sentences) and is_question(passage.text[slice(*passage.sentences[-1])])
-
-
 def _rows(vectors: np.ndarray, dim: int) -> np.ndarray:
     return vectors if len(vectors) else np.zeros((0, dim), dtype=np.float32)
 
@@ -179,11 +170,14 @@ class Index:
     hybrid: HybridRetriever
     sentence_where: np.ndarray  # [passage row, sentence number] of each indexed sentence
     rows_by_id: dict[str, int] = field(init=False)
+    turns: TurnTable = field(init=False)  # for `answers_first` over the hybrid's scores
     sentence_ids: dict[tuple[int, int], int] = field(init=False)
     corpus_is_cjk: bool = field(init=False)  # most passages hold CJK characters
 
     def __post_init__(self) -> None:
         self.rows_by_id = {p.id: row for row, p in enumerate(self.passages)}
+        self.turns = TurnTable.of([p.role for p in self.passages],
+                                  [self.rows_by_id.get(p.answered_by or "") for p in self.passages])
         self.sentence_ids = {(int(r), int(k)): i for i, (r, k) in enumerate(self.sentence_where)}
         cjk = sum(bool(CJK_CHAR.search(p.text)) for p in self.passages)
         self.corpus_is_cjk = cjk * 2 >= len(self.passages)
@@ -216,8 +210,7 @@ class Index:
         dense = DenseRetriever(VectorIndex.load(index_dir / "passages.faiss"),
                                VectorIndex.load(index_dir / "sentences.faiss"), sentence_where[:, 0])
         parts = {"bm25": bm25, "phrases": phrases, "dense": dense}
-        prior = np.array([ASKING_PRIOR if ends_asking(p) else 1.0 for p in passages], dtype=np.float32)
-        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], prior)
+        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()])
         return cls(manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
                    bm25, phrases, dense, hybrid, sentence_where)
 

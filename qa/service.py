@@ -14,6 +14,7 @@ from qa.evidence import TermWeights, confidence, highlight, sentence_scores
 from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import top_hits
+from qa.turns import answers_first
 
 MAX_TOP_K = 20
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
@@ -61,7 +62,7 @@ class QAService:
         timings["embed"] = _ms_since(clock)
 
         clock = time.perf_counter()
-        scores = self.index.hybrid.scores(query)
+        scores = answers_first(self.index.hybrid.scores(query), self.index.turns)
         hits = top_hits(scores, top_k)
         timings["search"] = _ms_since(clock)
 

@@ -1,19 +1,26 @@
-"""qa.turns: who speaks in each passage, which passage asks and which answers."""
+"""qa.turns: who speaks in each passage, which passage asks and which answers,
+and the ranking rule that puts an answer before the question it answers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.chunker import ChunkSettings
 from qa.index import collect_passages
+from qa.service import QAService
 from qa.turns import (
     ANSWERS,
+    ASKING_PRIOR,
     ASKS,
     NARRATES,
+    SET_UP_REACH,
     SETS_UP,
     PassageTurn,
+    TurnTable,
+    answers_first,
     detect_turns,
 )
 
@@ -193,3 +200,89 @@ def test_the_answer_to_a_question_is_in_its_own_section() -> None:
     texts = ["陈恺说，“容器会改变一切。”", "那么灵雀云接下来会做什么？", "陈恺说，“我们会继续投入开源。”"]
     turns = detect_turns(texts, ["一", "一", "二"], None, "")
     assert [(t.role, t.answered_by) for t in turns] == [(A, None), (Q, None), (A, None)]
+
+
+# --- ranking ---------------------------------------------------------------------
+
+def _table(roles: list[str], answered_by: list[int | None]) -> TurnTable:
+    return TurnTable.of(roles, answered_by)
+
+
+def _order(scores: np.ndarray) -> list[int]:
+    return [int(row) for row in np.argsort(-scores, kind="stable")]
+
+
+@pytest.mark.parametrize("answer_score", [0.7, 0.05])
+def test_an_asking_passage_that_outscores_its_answer_comes_right_after_it(answer_score: float) -> None:
+    turns = _table([N, Q, A, N], [None, 2, None, None])
+    scores = answers_first(np.array([0.5, 1.0, answer_score, 0.75], dtype=np.float32), turns)
+    assert _order(scores) == [2, 1, 3, 0]
+    assert scores[2] == pytest.approx(1.0 * ASKING_PRIOR)  # the answer takes the question's place
+
+
+def test_a_set_up_is_not_scaled_but_its_answer_still_goes_first() -> None:
+    turns = _table([S, A, N], [1, None, None])
+    scores = answers_first(np.array([0.9, 0.8, 0.85], dtype=np.float32), turns)
+    assert _order(scores) == [1, 0, 2]
+    assert scores[1] == pytest.approx(0.9)
+
+
+def test_an_answer_far_below_its_set_up_is_left_where_it_is() -> None:
+    """The question is then about what the set-up itself says."""
+    turns = _table([S, A, N], [1, None, None])
+    low = SET_UP_REACH * 0.9 - 0.05
+    scores = answers_first(np.array([0.9, low, 0.5], dtype=np.float32), turns)
+    assert _order(scores) == [0, 1, 2]
+    np.testing.assert_allclose(scores, [0.9, low, 0.5], rtol=1e-6)
+
+
+def test_an_asking_passage_below_its_answer_is_only_scaled() -> None:
+    turns = _table([Q, A], [1, None])
+    np.testing.assert_allclose(answers_first(np.array([0.6, 0.9], dtype=np.float32), turns),
+                               [0.6 * ASKING_PRIOR, 0.9], rtol=1e-6)
+
+
+def test_two_passages_asking_for_one_answer_lift_it_to_the_higher() -> None:
+    turns = _table([S, Q, A], [2, 2, None])
+    scores = answers_first(np.array([0.9, 1.0, 0.75], dtype=np.float32), turns)
+    assert _order(scores)[0] == 2
+    assert scores[2] == pytest.approx(0.9)
+
+
+def test_without_turns_the_scores_are_unchanged() -> None:
+    scores = np.array([0.2, 0.9, 0.4], dtype=np.float32)
+    np.testing.assert_array_equal(answers_first(scores, _table([N, N, N], [None] * 3)), scores)
+
+
+# --- through the service -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def interview_service(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> QAService:
+    """The interview fixtures indexed with the hashing embedder of tests/conftest.py."""
+    from qa.runtime import build_index, open_index
+    from qa.settings import Settings
+
+    hashing = pytestconfig.pluginmanager.get_plugin(str(TESTS / "conftest.py")).HashingEmbedder
+    tmp = tmp_path_factory.mktemp("interviews")
+    settings = Settings(corpus_dir=INTERVIEWS, index_dir=tmp / "index", cache_dir=tmp / "cache")
+    build_index(settings, hashing())
+    return QAService(open_index(settings, hashing()))
+
+
+def test_the_answer_ranks_above_the_question_that_echoes_the_asker(interview_service: QAService) -> None:
+    ids = [p.id for p in interview_service.ask("一个新项目刚开源的时候最难的是什么？").passages]
+    assert ids[:2] == ["suwan-podcast#p5", "suwan-podcast#p4"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("question", "answer", "asker"),
+    [
+        ("Kubernetes 会不会形成垄断？", "p12", "p11"),
+        ("为什么 Kubernetes 能赢得容器编排之争？", "p10", "p9"),
+    ],
+)
+def test_seed_answer_comes_before_the_interviewer(seed_service: QAService, question: str, answer: str,
+                                                  asker: str) -> None:
+    ids = [p.id.split("#")[1] for p in seed_service.ask(question).passages]
+    assert ids[:2] == [answer, asker]
