@@ -75,7 +75,7 @@ class QAService:
             passages.append(RankedPassage(
                 rank=rank, id=record.id, text=record.text, score=round(hit.score, 4),
                 highlights=highlight(sentences, record.sentences),
-                citation=self.citation(record),
+                citation=self.citation(record), speaker=record.speaker,
             ))
         sure = confidence(self.index, self._weights, query, words, [h.row for h in hits])
         answerable = bool(passages) and sure >= self.answer_threshold
@@ -131,7 +131,7 @@ class QAService:
         article = self.index.articles[record.article_id]
         return Citation(article_id=article.id, title=article.title, author=article.author,
                         date=article.date, url=article.url, article_url=article.url, section=record.section,
-                        paragraph=record.paragraph)
+                        paragraph=record.paragraph, speaker=record.speaker)
 
 
 def _ms_since(clock: float) -> float:

@@ -269,6 +269,15 @@ def interview_service(tmp_path_factory: pytest.TempPathFactory, pytestconfig: py
     return QAService(open_index(settings, hashing()))
 
 
+def test_ranked_passages_and_citations_carry_the_speaker(interview_service: QAService) -> None:
+    answer = interview_service.ask("苏婉负责开源社区运营多少年了？")
+    top = answer.passages[0]
+    assert top.id == "suwan-podcast#p3"
+    assert (top.speaker, top.citation.speaker) == ("苏婉", "苏婉")
+    _, citation = interview_service.passage("suwan-podcast#p1")
+    assert citation.speaker is None
+
+
 def test_the_answer_ranks_above_the_question_that_echoes_the_asker(interview_service: QAService) -> None:
     ids = [p.id for p in interview_service.ask("一个新项目刚开源的时候最难的是什么？").passages]
     assert ids[:2] == ["suwan-podcast#p5", "suwan-podcast#p4"]
