@@ -291,8 +291,10 @@ def _said(speaker: str | None) -> str:
 
 
 def _cite(citation: Citation) -> str:
+    # The page's plain address: a terminal shows the text fragment as a long
+    # run of percent-escapes (`--json` gives the landing URL).
     parts = (citation.title, citation.section, f"第 {citation.paragraph} 段",
-             citation.url or citation.article_id)
+             citation.article_url or citation.article_id)
     return " · ".join(part for part in parts if part)
 
 

@@ -11,7 +11,7 @@ never half of each. A generation holds `manifest.json` (model, dimension,
 index kinds, chunker settings, corpus hash, versions), `articles.json`, the
 passage records (`passage_store`), the float16 vectors of passages and
 sentences with the passages' FAISS index (`embeddings.store`), the sentences'
-places, the prior of each passage, and `bm25/` and `phrases/` (`qa.sparse`).
+places, the interview turns (`qa.turns`), and `bm25/` and `phrases/` (`qa.sparse`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from embeddings.store import (
     write_manifest,
 )
 from qa.chunker import ChunkSettings, chunk_article
-from qa.corpus import ARTICLE_SUFFIXES, NoTextError, read_article
+from qa.corpus import ARTICLE_SUFFIXES, Article, NoTextError, read_article
 from qa.errors import ArticleError, IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from qa.lock import STAGING_PREFIX
 from qa.passage_store import PassageStore, PassageWriter
@@ -58,17 +58,14 @@ from qa.retrieval import (
     query_terms,
 )
 from qa.sparse import SparseBuilder, SparseIndex
-from qa.text import CJK_CHAR, is_question, normalize, sentence_spans
+from qa.text import CJK_CHAR, normalize, sentence_spans
 from qa.tokenize import Tokenizer
+from qa.turns import ASKS, TurnTable, detect_turns
 
-FORMAT = 3  # 3: generations, streamed build, float16 vectors, hashed BM25 terms
+FORMAT = 3  # 3: generations, streamed build, float16 vectors, hashed BM25 terms, interview turns
 # The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
 # questions) and checked on corpus/questions.yaml; see the README's table.
 HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
-# A passage that ends asking (an interviewer's question, after its context)
-# echoes a question's words without answering it: its hybrid score is scaled
-# by this. The answer is in the passages that follow.
-ASKING_PRIOR = 0.8
 MIN_SENTENCE_CHARS = 6
 CHUNK_PASSAGES = 2000  # passages embedded and written at a time
 REBUILD = "qa index"
@@ -94,9 +91,17 @@ class BuildReport:
 
 
 # --- corpus -> documents ------------------------------------------------------------------------
-def passage_records(article_id: str, passages: Iterable) -> list[PassageRecord]:
-    return [PassageRecord(p.id, article_id, p.text, p.section, p.paragraph, p.span,
-                          tuple(sentence_spans(p.text)), tuple(p.links)) for p in passages]
+def passage_records(article: Article, chunking: ChunkSettings) -> list[PassageRecord]:
+    """The article's passages, each with its interview turn (qa.turns)."""
+    chunks = chunk_article(article, chunking)
+    turns = detect_turns([p.text for p in chunks], [p.section for p in chunks], article.author,
+                         article.title, [article.source[slice(*p.span)] for p in chunks])
+    return [
+        PassageRecord(p.id, p.article_id, p.text, p.section, p.paragraph, p.span,
+                      tuple(sentence_spans(p.text)), tuple(p.links), turn.speaker, turn.role,
+                      None if turn.answered_by is None else chunks[turn.answered_by].id)
+        for p, turn in zip(chunks, turns, strict=True)
+    ]
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -113,7 +118,7 @@ def corpus_documents(corpus_dir: Path, site_url: str, chunking: ChunkSettings,
         except ArticleError as exc:
             errors.append(exc)
             continue
-        records = passage_records(article.id, chunk_article(article, chunking))
+        records = passage_records(article, chunking)
         if not records:
             errors.append(NoTextError(path, "has no paragraph of text, only headings, images, rules or "
                                             "markup: add the article's paragraphs, or remove the file"))
@@ -134,10 +139,11 @@ class _GenerationWriter:
         self._bm25 = SparseBuilder(folder / "bm25")
         self._phrases = SparseBuilder(folder / "phrases")
         # Per chunk: [passage row, sentence number] of each embedded sentence,
-        # embedded sentences per passage, and each passage's prior.
+        # embedded sentences per passage, and each passage's turn: asking, and the row that answers.
         self._sentence_where: list[np.ndarray] = []
         self._sentence_counts: list[np.ndarray] = []
-        self._prior: list[np.ndarray] = []
+        self._asking: list[np.ndarray] = []
+        self._answered_by: list[np.ndarray] = []
         self._pending: list[PassageRecord] = []
         self._hash = hashlib.sha256()
         self.articles: list[ArticleInfo] = []
@@ -166,7 +172,10 @@ class _GenerationWriter:
             counts.append(len(sentences))
         self._sentence_where.append(np.array(where, dtype=np.int32).reshape(-1, 2))
         self._sentence_counts.append(np.array(counts, dtype=np.int64))
-        self._prior.append(np.array([ASKING_PRIOR if ends_asking(r) else 1.0 for r in chunk], np.float32))
+        # An answer is in its question's article, and a chunk never splits an article.
+        rows = {record.id: row for row, record in enumerate(chunk, start=first_row)}
+        self._asking.append(np.array([r.role == ASKS for r in chunk], dtype=bool))
+        self._answered_by.append(np.array([rows.get(r.answered_by or "", -1) for r in chunk], np.int64))
         texts = [normalize(r.text) for r in chunk] + sentence_texts
         vectors, embedded = embed_with_cache(self._embedder, texts, self._cache)
         self._passage_vectors.write(vectors[: len(chunk)])
@@ -189,7 +198,9 @@ class _GenerationWriter:
         counts = np.concatenate([np.zeros(0, np.int64), *self._sentence_counts])
         np.save(self.folder / "sentences.where.npy", where)
         np.save(self.folder / "sentences.start.npy", np.concatenate([[0], np.cumsum(counts)]))
-        np.save(self.folder / "prior.npy", np.concatenate([np.zeros(0, np.float32), *self._prior]))
+        answered_by = np.concatenate([np.zeros(0, np.int64), *self._answered_by])
+        np.save(self.folder / "turns.asking.npy", np.concatenate([np.zeros(0, bool), *self._asking]))
+        np.save(self.folder / "turns.answered_by.npy", answered_by)
         _write_json(self.folder / "articles.json", [asdict(a) for a in self.articles])
         size = self._records.size
         self.report.articles, self.report.passages = len(self.articles), size
@@ -306,11 +317,6 @@ def current_generation(index_dir: Path) -> str | None:
         return None
 
 
-def ends_asking(passage: PassageRecord) -> bool:
-    """Whether the passage's last sentence is a question."""
-    return bool(passage.sentences) and is_question(passage.text[slice(*passage.sentences[-1])])
-
-
 def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
@@ -381,8 +387,8 @@ class Index:
                                VectorIndex.load(folder / "passages.faiss"),
                                VectorMatrix.open(folder / "sentences.f16", embedder.dim), start)
         parts = {"bm25": bm25, "phrases": phrases, "dense": dense}
-        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()],
-                                 np.load(folder / "prior.npy", mmap_mode="r"))
+        turns = TurnTable(np.load(folder / "turns.asking.npy"), np.load(folder / "turns.answered_by.npy"))
+        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns)
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
                    bm25, phrases, dense, hybrid, np.load(folder / "sentences.where.npy"), start)
 

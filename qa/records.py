@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from qa.corpus import Article
+from qa.turns import NARRATES
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class PassageRecord:
     span: tuple[int, int]
     sentences: tuple[tuple[int, int], ...]  # [start, end) of each sentence in `text`
     links: tuple[str, ...] = field(default=())
+    # Interview turns (qa.turns): whose words the passage gives, whether it
+    # asks, sets up, answers or narrates, and the id of the passage that
+    # answers it (for asks and sets_up).
+    speaker: str | None = None
+    role: str = NARRATES
+    answered_by: str | None = None
 
     def to_json(self) -> dict:
         return asdict(self)

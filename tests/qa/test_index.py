@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +14,11 @@ from embeddings.base import Embedder, Kind
 from qa.chunker import ChunkSettings
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.index import (
-    ASKING_PRIOR,
     FORMAT,
     BuildReport,
     Index,
     corpus_documents,
     current_generation,
-    ends_asking,
     write_index,
 )
 from qa.records import ArticleInfo, PassageRecord
@@ -149,7 +148,7 @@ def test_index_files_and_manifest(built: Settings) -> None:
     assert {p.name for p in folder.iterdir()} == {
         "manifest.json", "articles.json", "passages.jsonl", "passages.offsets.npy", "passages.ids.npy",
         "passages.f16", "passages.faiss", "sentences.f16", "sentences.where.npy", "sentences.start.npy",
-        "prior.npy", "bm25", "phrases",
+        "turns.asking.npy", "turns.answered_by.npy", "bm25", "phrases",
     }
     manifest = _manifest(built)
     assert manifest["format"] == FORMAT
@@ -327,23 +326,12 @@ def _passage(text: str) -> PassageRecord:
     return PassageRecord("a#p1", "a", text, None, 1, (0, len(text)), tuple(sentence_spans(text)))
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("那么灵雀云是如何拥抱开源的？", True),
-        ("业界有所忧虑，担心形成垄断。灵雀云是如何看待的？", True),
-        ("为什么较早开始？其实第一个触发的点比较偶然。", False),
-        ("灵雀云诞生了。", False),
-        ("", False),
-    ],
-)
-def test_ends_asking_means_the_last_sentence_is_a_question(text: str, expected: bool) -> None:
-    assert ends_asking(_passage(text)) is expected
-
-
-def test_the_hybrid_scales_passages_that_end_asking(hashing: type[Embedder], tmp_path: Path) -> None:
-    passages = [_passage("龙井茶产自哪里？"), _passage("龙井茶产自杭州。")]
-    write_index(tmp_path / "index", [(ArticleInfo("a", "A", None, None, None), passages)], hashing(),
+def test_the_index_reads_the_turns_of_its_passages(hashing: type[Embedder], tmp_path: Path) -> None:
+    asking = replace(_passage("龙井茶产自哪里？"), id="a#p1", role="asks", answered_by="a#p2")
+    answer = replace(_passage("龙井茶产自杭州。"), id="a#p2", speaker="老张", role="answers")
+    write_index(tmp_path / "index", [(ArticleInfo("a", "A", None, None, None), [asking, answer])], hashing(),
                 Tokenizer(), None, {})
     index = Index.load(tmp_path / "index", hashing(), Tokenizer())
-    np.testing.assert_allclose(index.hybrid.prior, [ASKING_PRIOR, 1.0])
+    assert (index.passages[1].speaker, index.passages[1].role) == ("老张", "answers")
+    assert index.hybrid.turns.asking.tolist() == [True, False]
+    assert index.hybrid.turns.answered_by.tolist() == [1, -1]

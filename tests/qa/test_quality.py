@@ -30,7 +30,8 @@ def test_acp_question_finds_its_passage_with_citation_and_highlight(seed_service
     found = [p for p in answer.passages[:2] if "ACP 2.0 是把整个平台都做成" in p.text]
     assert found, [p.text[:40] for p in answer.passages[:2]]
     passage = found[0]
-    assert passage.citation.url == SEED_URL
+    assert passage.citation.article_url == SEED_URL
+    assert passage.citation.url.startswith(f"{SEED_URL}#:~:text=")  # lands on the answering sentence
     assert passage.citation.title == "酌一杯云之酒，以开源佐之 ——专访灵雀云陈恺"
     assert (passage.citation.author, passage.citation.date) == ("老王", "2019-11-11")
     marked = [passage.text[s:e] for s, e in passage.highlights]

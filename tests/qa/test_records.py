@@ -18,6 +18,15 @@ def test_passage_record_json_round_trip() -> None:
     assert PassageRecord.from_json(data) == record  # ...and they come back as tuples
 
 
+def test_passage_record_keeps_its_interview_turn() -> None:
+    record = PassageRecord("a#p2", "a", "陈恺说，“开源。”", None, 2, (0, 9), ((0, 9),),
+                           speaker="陈恺", role="answers", answered_by=None)
+    asking = PassageRecord("a#p1", "a", "如何看？", None, 1, (0, 4), ((0, 4),),
+                           role="asks", answered_by="a#p2")
+    for r in (record, asking):
+        assert PassageRecord.from_json(json.loads(json.dumps(r.to_json(), ensure_ascii=False))) == r
+
+
 def test_passage_record_without_links_loads() -> None:
     data = {
         "id": "a#p1",
@@ -29,6 +38,7 @@ def test_passage_record_without_links_loads() -> None:
         "sentences": [[0, 1]],
     }
     assert PassageRecord.from_json(data).links == ()
+    assert (PassageRecord.from_json(data).speaker, PassageRecord.from_json(data).role) == (None, "narrates")
 
 
 def test_article_info_of_an_article() -> None:

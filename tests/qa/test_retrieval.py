@@ -25,6 +25,7 @@ from qa.retrieval import (
 )
 from qa.sparse import SparseBuilder, SparseIndex
 from qa.tokenize import Tokenizer
+from qa.turns import TurnTable
 
 # A four-document corpus with a known ranking (terms as the tokenizer would give them).
 DOCS = [
@@ -213,11 +214,13 @@ def test_hybrid_asks_each_part_for_its_number_of_candidates() -> None:
     assert HybridRetriever([(part, 1.0)], candidates=2).rows(Query("q", [])).tolist() == [1, 3]
 
 
-def test_hybrid_prior_scales_each_passage() -> None:
-    parts = [(FixedScores([0.0, 1.0, 2.0]), 0.5), (FixedScores([0.0, 1.0, 2.0]), 0.5)]
-    hybrid = HybridRetriever(parts, prior=np.array([1.0, 1.0, 0.4]))
-    np.testing.assert_allclose(_fused(hybrid, Query("q", [])), [0.0, 0.5, 0.4])
-    assert [h.row for h in hybrid.search(Query("q", []), 3)] == [1, 2, 0]
+def test_hybrid_puts_an_answer_above_the_question_that_asks_it() -> None:
+    # row 0 asks, row 1 answers it; only row 0 and row 2 are candidates
+    part = FixedScores([1.0, 0.5, 0.7, 0.0], named=2)
+    turns = TurnTable(np.array([True, False, False, False]), np.array([1, -1, -1, -1]))
+    hybrid = HybridRetriever([(part, 1.0)], turns)
+    assert hybrid.rows(Query("q", [])).tolist() == [0, 1, 2]  # the answer joins its question
+    assert [h.row for h in hybrid.search(Query("q", []), 3)] == [1, 0, 2]
 
 
 def test_cross_lingual_query_leaves_out_the_parts_that_read_words(bm25: BM25Retriever) -> None:
