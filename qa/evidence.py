@@ -15,7 +15,8 @@ from qa.text import CJK_CHAR, comparable, normalize
 
 # A Latin name with a version number ("ACP 3.0", "Helm v3") must match as a
 # whole: an article about ACP 2.0 and ACE 3.0 does not answer about ACP 3.0.
-_VERSIONED_NAME = re.compile(r"[a-z][a-z\-]*\s*v?\d+(?:\.\d+)*", re.IGNORECASE)
+# The name ends where the version does: "K8s" is a word, not the name "K" at version 8.
+_VERSIONED_NAME = re.compile(r"(?<![a-z0-9])[a-z][a-z\-]*\s*v?\d+(?:\.\d+)*(?![a-z0-9])", re.IGNORECASE)
 
 
 class TermWeights:

@@ -86,3 +86,8 @@ def test_loose_coverage_gives_a_missing_word_half_credit_per_shared_character(we
     assert weights.loose_coverage(["龙井", "员工"], row) == pytest.approx(
         weights.idf("龙井") / (weights.idf("龙井") + weights.idf("员工")))
     assert weights.loose_coverage([], row) == 0.0
+
+
+def test_a_word_with_a_digit_inside_is_not_a_versioned_name(weights: TermWeights) -> None:
+    # "K8s" is one word (Kubernetes), not the name "K" at version 8
+    assert weights.words("k8s 赢了编排大战") == ["kubernetes", "赢", "编排", "大战"]
