@@ -19,6 +19,7 @@ from tests.browser.test_widget import ask, open_chat
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 QUESTION = "ACP 2.0 是什么？"
+EDGE = 4  # CSS pixels around the sentence's box that count as the sentence's
 
 # Where the sentence is drawn, in viewport coordinates: the text nodes of the
 # page joined, the sentence found in them, a Range over it. null when the page
@@ -126,7 +127,9 @@ def test_top_citation_scrolls_the_published_page_to_the_answering_sentence_and_h
     assert in_view, (f"following {source.url} did not bring the answering sentence {sentence!r} into view "
                      f"(its box: {box}); the fragment's start {terms[0]!r} occurs {earlier} time(s) on the "
                      "page before the sentence, and the browser matches the first")
-    clip = {"x": box["left"], "y": box["top"], "width": box["width"], "height": box["height"]}
+    # The box's edges fall between pixels; the clip takes them in, with a little room.
+    clip = {"x": box["left"] - EDGE, "y": box["top"] - EDGE, "width": box["width"] + 2 * EDGE,
+            "height": box["height"] + 2 * EDGE}
     marked = colour_pixels(source, clip)
     assert marked > 0, "the sentence is in view but not highlighted by ::target-text"
     assert colour_pixels(source) == marked, "::target-text highlights more than the sentence"
