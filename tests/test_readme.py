@@ -168,6 +168,6 @@ def test_qa_ask_example_shows_what_it_prints_to_a_pipe(
     printed = out.rstrip("\n").split("\n")
     unmatched = [line for line in shown if line != CUT and not any(line_matches(line, p) for p in printed)]
     assert lines_match(shown, printed), (
-        f"the README's `qa ask {shlex.join(args)}` example no longer shows what it prints to a pipe; "
+        f"the README's `qa {shlex.join(args)}` example no longer shows what it prints to a pipe; "
         f"README lines it does not print: {unmatched or 'none (they are out of order)'}. It printed "
         f"(shorten passage text or leave out lines with {CUT} if you like):\n{out}")
