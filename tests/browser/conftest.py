@@ -1,28 +1,37 @@
-"""A real server (uvicorn on 127.0.0.1, a free port) over the seed index, and
-headless Debian Chromium driven by Playwright."""
+"""A real server (uvicorn on 127.0.0.1, a free port) over the seed index, a
+local copy of the seed article's published page, and headless Debian
+Chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import html
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import uvicorn
+from markdown_it import MarkdownIt
 
 from api.app import create_app
+from qa.corpus import Article, read_article
+from qa.runtime import build_index
 from qa.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SEED_ARTICLE = ROOT / "corpus" / "alauda-chenkai-interview.md"
 
 
 def _require_chromium() -> None:
@@ -53,12 +62,11 @@ def _wait_ready(base_url: str, timeout: float = 120.0) -> None:
     raise TimeoutError(f"{base_url} was not ready within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def live_server(seed_settings: Settings) -> Iterator[str]:
-    """The real app over the seed index, served by uvicorn in a thread; its base URL."""
-    _require_chromium()
+@contextmanager
+def _serving(settings: Settings) -> Iterator[str]:
+    """The real app over `settings`' index, served by uvicorn in a thread; its base URL."""
     sock = _free_socket()
-    config = uvicorn.Config(create_app(seed_settings), log_level="warning", ws="none", lifespan="on")
+    config = uvicorn.Config(create_app(settings), log_level="warning", ws="none", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -72,11 +80,23 @@ def live_server(seed_settings: Settings) -> Iterator[str]:
         sock.close()
 
 
-def _page_server(html: str) -> ThreadingHTTPServer:
-    body = html.encode()
+@pytest.fixture(scope="session")
+def live_server(seed_settings: Settings) -> Iterator[str]:
+    """The real app over the seed index; its base URL."""
+    _require_chromium()
+    with _serving(seed_settings) as base_url:
+        yield base_url
+
+
+def _page_server(page: str, path: str | None = None) -> ThreadingHTTPServer:
+    """Serves the HTML `page` at `path` (at every path when None); anything else is a 404."""
+    body = page.encode()
 
     class OnePage(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if path is not None and self.path.split("?")[0] != path:
+                self.send_error(404)
+                return
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -89,12 +109,9 @@ def _page_server(html: str) -> ThreadingHTTPServer:
     return ThreadingHTTPServer(("127.0.0.1", 0), OnePage)
 
 
-@pytest.fixture
-def other_origin(live_server: str) -> Iterator[str]:
-    """A site on another origin (a second HTTP server, another port) whose page
-    embeds the widget from the live server; that server has no cors_origins."""
-    server = _page_server('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>elsewhere</title>'
-                          f'<script src="{live_server}/static/widget.js"></script>')
+@contextmanager
+def _running(server: ThreadingHTTPServer) -> Iterator[str]:
+    """The server serving in a thread; its base URL. Shut down on the way out."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -103,6 +120,58 @@ def other_origin(live_server: str) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def other_origin(live_server: str) -> Iterator[str]:
+    """A site on another origin (a second HTTP server, another port) whose page
+    embeds the widget from the live server; that server has no cors_origins."""
+    server = _page_server('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>elsewhere</title>'
+                          f'<script src="{live_server}/static/widget.js"></script>')
+    with _running(server) as base_url:
+        yield base_url
+
+
+# The published page's own highlight of a text fragment's match: a colour no
+# other part of the page uses, so that a screenshot shows whether it is there.
+TARGET_TEXT_COLOUR = (255, 0, 255)
+
+
+def published_page(article: Article) -> str:
+    """The article as its site would publish it: the body rendered by
+    markdown-it-py under a masthead a screen tall, so that everything after
+    the first paragraphs is far below the fold."""
+    body = MarkdownIt("commonmark").render(article.body)
+    red, green, blue = TARGET_TEXT_COLOUR
+    return ('<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+            f"<title>{html.escape(article.title)}</title>"
+            "<style>body{margin:0;font:18px/1.8 sans-serif} header{min-height:100vh;background:#eef}"
+            "article{max-width:40em;margin:0 auto;padding:1em} img{display:none}"
+            f"::target-text{{background-color:rgb({red},{green},{blue})}}</style>"
+            f"<header><h1>{html.escape(article.title)}</h1></header><article>{body}</article>")
+
+
+@pytest.fixture(scope="session")
+def article_site() -> Iterator[str]:
+    """A local copy of the seed interview's published page, served at its
+    permalink by a second HTTP server; the site's base URL."""
+    article = read_article(SEED_ARTICLE, "http://127.0.0.1/")
+    permalink = urlsplit(article.url or "").path
+    with _running(_page_server(published_page(article), permalink)) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def cited_server(article_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app over the seed interview indexed with `site_url` at the
+    local site, so that its citations link there; its base URL."""
+    _require_chromium()
+    tmp = tmp_path_factory.mktemp("cited-index")
+    settings = Settings(corpus_dir=SEED_ARTICLE.parent, index_dir=tmp / "index",
+                        cache_dir=ROOT / "var" / "cache", site_url=article_site)
+    build_index(settings)
+    with _serving(settings) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

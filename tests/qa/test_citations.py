@@ -13,12 +13,18 @@ from qa.citations import cited_url, text_fragment
     ("sentence", "start", "end"),
     [
         ("灵雀云诞生了。", "灵雀云诞生了。", None),  # one clause: the whole sentence
-        ("陈恺说，“我们走的比这个更深一步，这就是 ACP 2.0。”", "陈恺说", "这就是 ACP 2.0。”"),
-        ("技术栈分为三层：最底层是发行版；上面是 ACP。", "技术栈分为三层", "上面是 ACP。"),
+        # "陈恺说" alone recurs all over an interview: the start takes the next clause too
+        ("陈恺说，“我们走的比这个更深一步，这就是 ACP 2.0。”", "陈恺说，“我们走的比这个更深一步",
+         "这就是 ACP 2.0。”"),
+        # a short last clause takes the ones before it, up to the start's
+        ("灵雀云从 2017 年底决定这样做，后来，首先，试了。", "灵雀云从 2017 年底决定这样做",
+         "后来，首先，试了。"),
+        ("技术栈分为三层：最底层是发行版；上面是 ACP。", "技术栈分为三层：最底层是发行版", "上面是 ACP。"),
         ("  ACP,  Kube-OVN 和 Captain。 ", "ACP", "Kube-OVN 和 Captain。"),
     ],
 )
-def test_fragment_is_the_first_and_last_clause(sentence: str, start: str, end: str | None) -> None:
+def test_fragment_is_the_first_and_last_clauses_long_enough(sentence: str, start: str,
+                                                             end: str | None) -> None:
     fragment = text_fragment(sentence)
     assert fragment is not None and fragment.startswith(":~:text=")
     terms = fragment.removeprefix(":~:text=").split(",")
