@@ -7,15 +7,19 @@ the page as usual. `start` is the sentence's first clause and `end` its last,
 so that each edge of the match falls on punctuation, where any browser's word
 breaker sees a boundary (Chinese has no spaces, and a match must begin and
 end at word boundaries), and a difference inside the sentence between the
-passage and the published page does not break the link. Each term takes
-more clauses until it holds MIN_TERM_CHARS: the browser matches the first
-occurrence of `start` on the page, and a short first clause ("陈恺说") recurs
-all over an interview.
+passage and the published page does not break the link.
+
+The browser matches the first occurrence of `start` on the page, then the
+first `end` after it. So `start` takes more clauses until it holds
+MIN_TERM_CHARS and does not occur in the article's text before the sentence
+(a short first clause such as "陈恺说" recurs all over an interview), and
+`end` until it does not occur earlier in the sentence.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 # A clause ends at a comma, enumeration comma, semicolon or colon.
@@ -24,32 +28,39 @@ _EDGE = "，,；;：:、 "
 MIN_TERM_CHARS = 10
 
 
-def text_fragment(sentence: str) -> str | None:
-    """`:~:text=…` for the sentence as it reads on the page, or None for no text."""
+def text_fragment(sentence: str, before: str = "") -> str | None:
+    """`:~:text=…` for the sentence as it reads on the page, or None for no
+    text; `before` is the article's text before it, where `start` must not occur."""
     sentence = " ".join(sentence.split())
     clauses = [c for c in _CLAUSES.findall(sentence) if c.strip(_EDGE)]
     if not clauses:
         return None
     if len(clauses) == 1:
         return f":~:text={_encode(clauses[0].rstrip(_EDGE))}"
-    head = _long_enough(clauses[:-1])  # leaves the end at least the last clause
-    tail = _long_enough(clauses[len(head):][::-1])[::-1]
-    start, end = "".join(head).rstrip(_EDGE), "".join(tail).strip(" ")
+    earlier = " ".join(before.split())
+    head = _enough(clauses[:-1], lambda text: text not in earlier)  # leaves at least the last clause
+    start = "".join(head).rstrip(_EDGE)
+    inside = sentence[len(start):]
+    tail = _enough(clauses[len(head):][::-1], lambda text: inside.count(text) == 1, reverse=True)
+    end = "".join(tail[::-1]).strip(" ")
     return f":~:text={_encode(start)},{_encode(end)}"
 
 
-def _long_enough(clauses: list[str]) -> list[str]:
-    """The first clauses that together hold MIN_TERM_CHARS (all when they do not)."""
+def _enough(clauses: list[str], unique: Callable[[str], bool], reverse: bool = False) -> list[str]:
+    """The fewest first clauses that together hold MIN_TERM_CHARS and are
+    `unique` (all of them when none are)."""
     for count in range(1, len(clauses) + 1):
-        if len("".join(clauses[:count]).strip(_EDGE)) >= MIN_TERM_CHARS:
-            return clauses[:count]
+        taken = clauses[:count]
+        text = "".join(taken[::-1] if reverse else taken).strip(_EDGE)
+        if len(text) >= MIN_TERM_CHARS and unique(text):
+            return taken
     return clauses
 
 
-def cited_url(url: str | None, sentence: str) -> str | None:
+def cited_url(url: str | None, sentence: str, before: str = "") -> str | None:
     """`url` with a text fragment for `sentence` (the URL as it is when it
     already has a fragment of its own, or there is no text)."""
-    fragment = text_fragment(sentence)
+    fragment = text_fragment(sentence, before)
     if not url or not fragment or "#" in url:
         return url
     return f"{url}#{fragment}"

@@ -17,6 +17,7 @@ from qa.records import ArticleInfo, PassageRecord
 
 MAX_TOP_K = 20
 CONFIDENCE_ROWS = 5
+TEXT_BEFORE_PASSAGES = 200  # how far back a citation looks for an earlier copy of its words
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
 # the question before it.
 _ANAPHORA = re.compile(
@@ -78,7 +79,7 @@ class QAService:
             spans = highlight(sentences, record.sentences)
             passages.append(RankedPassage(
                 rank=rank, id=record.id, text=record.text, score=round(hit.score, 4),
-                highlights=spans, citation=self.citation(record, spans[:1]), speaker=record.speaker,
+                highlights=spans, citation=self.citation(record, spans[:1], hit.row), speaker=record.speaker,
             ))
         answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
@@ -140,14 +141,29 @@ class QAService:
         record = self.index.passages[row]
         return record, self.citation(record)
 
-    def citation(self, record: PassageRecord, spans: Sequence[tuple[int, int]] = ()) -> Citation:
+    def citation(self, record: PassageRecord, spans: Sequence[tuple[int, int]] = (),
+                 row: int | None = None) -> Citation:
         """Where the passage comes from; `url` lands on the text of `spans` (the
         answering sentence) where the browser supports text fragments."""
         article = self.index.articles[record.article_id]
         sentence = "".join(record.text[s:e] for s, e in spans)
+        before = self._text_before(row, spans[0][0]) if spans and row is not None else ""
         return Citation(article_id=article.id, title=article.title, author=article.author,
-                        date=article.date, url=cited_url(article.url, sentence), article_url=article.url,
-                        section=record.section, paragraph=record.paragraph, speaker=record.speaker)
+                        date=article.date, url=cited_url(article.url, sentence, before),
+                        article_url=article.url, section=record.section, paragraph=record.paragraph,
+                        speaker=record.speaker)
+
+    def _text_before(self, row: int, offset: int) -> str:
+        """The article's text before `offset` of passage `row` (up to
+        TEXT_BEFORE_PASSAGES passages back), for a text fragment to be unique."""
+        passages = self.index.passages
+        article_id = passages[row].article_id
+        parts = [passages[row].text[:offset]]
+        for earlier in range(row - 1, max(row - TEXT_BEFORE_PASSAGES, 0) - 1, -1):
+            if passages[earlier].article_id != article_id:
+                break
+            parts.append(passages[earlier].text)
+        return "\n".join(reversed(parts))
 
 
 def _valid_unicode(text: str, what: str) -> None:

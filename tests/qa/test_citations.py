@@ -50,3 +50,16 @@ def test_cited_url_appends_the_fragment() -> None:
 def test_a_url_with_its_own_fragment_or_none_is_left_alone() -> None:
     assert cited_url("https://linux.cn/a.html#top", "灵雀云诞生了。") == "https://linux.cn/a.html#top"
     assert cited_url(None, "灵雀云诞生了。") is None
+
+
+def test_start_grows_until_the_article_before_it_does_not_hold_it() -> None:
+    sentence = "陈恺说，我们走的比这个更深一步，把平台做成原生的，这就是 ACP 2.0。"
+    before = "陈恺说，我们走的比这个更深一步。然后……"  # the first two clauses occur earlier
+    terms = text_fragment(sentence, before).removeprefix(":~:text=").split(",")
+    assert unquote(terms[0]) == "陈恺说，我们走的比这个更深一步，把平台做成原生的"
+
+
+def test_end_grows_until_it_occurs_once_after_the_start() -> None:
+    sentence = "灵雀云做了很多的事情，这就是差异化的地方。，云原生产品，这就是差异化的地方。"
+    terms = text_fragment(sentence).removeprefix(":~:text=").split(",")
+    assert unquote(terms[1]) == "云原生产品，这就是差异化的地方。"  # its last clause occurs twice
