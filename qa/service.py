@@ -38,6 +38,7 @@ class QAService:
         self.answer_threshold = answer_threshold
         self._weights = TermWeights(index)
         self._answer = lru_cache(maxsize=cache_size)(self._compute)
+        self._passages_before = lru_cache(maxsize=1024)(self._earlier_passages)
 
     def forget_answers(self) -> None:
         """Empty the answer cache (its next answers are computed afresh)."""
@@ -154,11 +155,15 @@ class QAService:
                         speaker=record.speaker)
 
     def _text_before(self, row: int, offset: int) -> str:
-        """The article's text before `offset` of passage `row` (up to
-        TEXT_BEFORE_PASSAGES passages back), for a text fragment to be unique."""
+        """The article's text before `offset` of passage `row`, for a text
+        fragment to be unique."""
+        return f"{self._passages_before(row)}\n{self.index.passages[row].text[:offset]}"
+
+    def _earlier_passages(self, row: int) -> str:
+        """The text of the article's passages before `row` (up to
+        TEXT_BEFORE_PASSAGES of them)."""
         passages = self.index.passages
-        article_id = passages[row].article_id
-        parts = [passages[row].text[:offset]]
+        article_id, parts = passages[row].article_id, []
         for earlier in range(row - 1, max(row - TEXT_BEFORE_PASSAGES, 0) - 1, -1):
             if passages[earlier].article_id != article_id:
                 break

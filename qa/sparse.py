@@ -207,7 +207,7 @@ class SparseIndex:
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
         bm25 = bm25s.BM25.load(str(folder), mmap=True, load_corpus=False, show_progress=False)
-        return cls(bm25, np.load(folder / _TERMS, mmap_mode="r"))
+        return cls(bm25, np.load(folder / _TERMS, mmap_mode="r").view(np.ndarray))
 
     @property
     def size(self) -> int:
