@@ -134,8 +134,8 @@ class _GenerationWriter:
                  cache: EmbeddingCache | None):
         self.folder, self._embedder, self._tokenizer, self._cache = folder, embedder, tokenizer, cache
         self._records = PassageWriter(folder)
-        self._passage_vectors = MatrixWriter(folder / "passages.f16", embedder.dim)
-        self._sentence_vectors = MatrixWriter(folder / "sentences.f16", embedder.dim)
+        self._passage_vectors = MatrixWriter(folder / "passages.i8", embedder.dim)
+        self._sentence_vectors = MatrixWriter(folder / "sentences.i8", embedder.dim)
         self._bm25 = SparseBuilder(folder / "bm25")
         self._phrases = SparseBuilder(folder / "phrases")
         # Per chunk: [passage row, sentence number] of each embedded sentence,
@@ -191,7 +191,7 @@ class _GenerationWriter:
             writer.close()
         self._bm25.finish()
         self._phrases.finish()
-        passages = VectorMatrix.open(self.folder / "passages.f16", self._embedder.dim)
+        passages = VectorMatrix.open(self.folder / "passages.i8", self._embedder.dim)
         index = VectorIndex.build(passages)
         index.save(self.folder / "passages.faiss")
         where = np.concatenate([np.zeros((0, 2), np.int32), *self._sentence_where])
@@ -383,9 +383,9 @@ class Index:
         bm25 = BM25Retriever(SparseIndex.load(folder / "bm25"))
         phrases = PhraseRetriever(SparseIndex.load(folder / "phrases"))
         start = np.load(folder / "sentences.start.npy")
-        dense = DenseRetriever(VectorMatrix.open(folder / "passages.f16", embedder.dim),
+        dense = DenseRetriever(VectorMatrix.open(folder / "passages.i8", embedder.dim),
                                VectorIndex.load(folder / "passages.faiss"),
-                               VectorMatrix.open(folder / "sentences.f16", embedder.dim), start)
+                               VectorMatrix.open(folder / "sentences.i8", embedder.dim), start)
         parts = {"bm25": bm25, "phrases": phrases, "dense": dense}
         turns = TurnTable(np.load(folder / "turns.asking.npy"), np.load(folder / "turns.answered_by.npy"))
         hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns)

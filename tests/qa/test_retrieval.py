@@ -244,23 +244,25 @@ def test_hybrid_with_no_lexical_match_follows_dense() -> None:
 @pytest.fixture(scope="module")
 def dense_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(11)
-    passages = _f16(l2_normalize(rng.normal(size=(12, 8))))
-    sentences = _f16(l2_normalize(rng.normal(size=(20, 8))))
+    passages = _stored(l2_normalize(rng.normal(size=(12, 8))))
+    sentences = _stored(l2_normalize(rng.normal(size=(20, 8))))
     owners = np.sort(rng.choice(np.arange(9), size=20))  # passages 9–11 have no embedded sentence
     queries = l2_normalize(rng.normal(size=(6, 8)))
     return passages, sentences, owners, queries
 
 
-def _f16(vectors: np.ndarray) -> np.ndarray:
-    """Vectors as the index stores them (float16), so that the oracle sees the same numbers."""
-    return vectors.astype(np.float16).astype(np.float32)
+def _stored(vectors: np.ndarray) -> np.ndarray:
+    """Vectors as the index stores them (8-bit codes times a scale per row),
+    so that the oracle sees the same numbers (storing them again changes nothing)."""
+    return VectorMatrix.of(vectors).get(slice(None))
 
 
 def _dense(passages: np.ndarray, sentences: np.ndarray, owners: np.ndarray, weight: float = 0.5,
            exact_up_to: int = 1000) -> DenseRetriever:
     start = np.searchsorted(owners, np.arange(len(passages) + 1))  # sentences are stored by passage
-    index = VectorIndex.build(VectorMatrix.of(passages), exact_up_to)
-    return DenseRetriever(VectorMatrix.of(passages), index, VectorMatrix.of(sentences), start, weight)
+    matrix = VectorMatrix.of(passages)
+    return DenseRetriever(matrix, VectorIndex.build(matrix, exact_up_to), VectorMatrix.of(sentences),
+                          start, weight)
 
 
 def _dense_oracle(
