@@ -8,12 +8,14 @@ import time
 from collections.abc import Sequence
 from functools import lru_cache
 
+from qa import extract
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
 from qa.errors import InvalidQuestionError, PassageNotFoundError
-from qa.evidence import TermWeights, confidence, highlight, sentence_scores
+from qa.evidence import TermWeights, confidence
 from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
-from qa.retrieval import top_hits
+from qa.retrieval import Hit, Query, top_hits
+from qa.text import comparable
 
 MAX_TOP_K = 20
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
@@ -34,6 +36,7 @@ class QAService:
         self.default_top_k = default_top_k
         self.answer_threshold = answer_threshold
         self._weights = TermWeights(index)
+        self._topic = lru_cache(maxsize=4096)(self._topic_of)
         self._answer = lru_cache(maxsize=cache_size)(self._compute)
 
     def forget_answers(self) -> None:
@@ -67,25 +70,50 @@ class QAService:
 
         clock = time.perf_counter()
         words = self._weights.words(search_text)
+        asked, inputs = self._extraction_inputs(question, search_text, words, query, hits)
+        chosen = [extract.choose(asked, passage) for passage in inputs]
         passages = []
-        for rank, hit in enumerate(hits, start=1):
+        for rank, (hit, spans) in enumerate(zip(hits, chosen, strict=True), start=1):
             record = self.index.passages[hit.row]
-            sentences = sentence_scores(self.index, self._weights, query, words, hit.row)
             passages.append(RankedPassage(
                 rank=rank, id=record.id, text=record.text, score=round(hit.score, 4),
-                highlights=highlight(sentences, record.sentences),
-                citation=self.citation(record),
+                highlights=list(spans), citation=self.citation(record),
             ))
         sure = confidence(self.index, self._weights, query, words, [h.row for h in hits])
         answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
         if answerable:
-            best = passages[0]
-            answer = AnswerText(text="".join(best.text[s:e] for s, e in best.highlights), passage=1)
+            answer = AnswerText(text=extract.answer_text(passages[0].text, chosen[0]), passage=1)
         timings["answer"] = _ms_since(clock)
         timings["total"] = sum(timings.values())
         return Answer(question=question, answerable=answerable, answer=answer,
                       passages=passages, timings_ms={k: round(v, 3) for k, v in timings.items()})
+
+    def _extraction_inputs(self, question: str, search_text: str, words: list[str], query: Query,
+                           hits: list[Hit]) -> tuple[extract.Question, list[extract.Passage]]:
+        """What answer extraction reads: the question (its kind from the
+        question asked, its words from the text searched, which a follow-up
+        extends) and each hit's sentences with their cosines to the question
+        (a sentence without a vector of its own takes its passage's)."""
+        weights = self._weights
+        asked = extract.Question(search_text, tuple(words), tuple(weights.idf(w) for w in words),
+                                 self.index.tokenizer.stop_chars, extract.expected_kind(question))
+        sentence_cosines = self.index.dense.sentence_scores(query)
+        passage_cosines = self.index.dense.passage_scores(query)
+        inputs = []
+        for hit in hits:
+            record = self.index.passages[hit.row]
+            ids = (self.index.sentence_ids.get((hit.row, k)) for k in range(len(record.sentences)))
+            own = float(passage_cosines[hit.row])
+            cosines = tuple(own if i is None else float(sentence_cosines[i]) for i in ids)
+            inputs.append(extract.Passage(record.text, record.sentences, weights.sentences(hit.row),
+                                          cosines, self._topic(hit.row)))
+        return asked, inputs
+
+    def _topic_of(self, row: int) -> str:
+        """The article's title and the passage's section, comparable form."""
+        record = self.index.passages[row]
+        return comparable(f"{self.index.articles[record.article_id].title} {record.section or ''}")
 
     # --- input ---------------------------------------------------------------
     def _valid_question(self, question: str) -> str:
