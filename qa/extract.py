@@ -89,6 +89,8 @@ def holds_kind(sentence: str, kind: str, question: str) -> bool:
 
 # --- inputs and output -----------------------------------------------------------
 
+_NOT_LETTER = re.compile(r"[\W_]+")  # punctuation and white space (CJK and Latin are \w)
+
 
 @dataclass(frozen=True)
 class Question:
@@ -100,11 +102,20 @@ class Question:
     stop_chars: frozenset[str] = frozenset()  # characters that carry no topic (的, 是, 哪, …)
     kind: str = ""  # the answer expected, one of KINDS; read from `text` when not given
     plain: str = field(init=False)  # `text` in comparable form
+    bigrams: tuple[str, ...] = field(init=False)  # its distinct pairs of consecutive letters
+    chars: tuple[str, ...] = field(init=False)  # its distinct letters, `stop_chars` left out
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "plain", comparable(self.text))
-        if not self.kind:
-            object.__setattr__(self, "kind", expected_kind(self.text))
+        plain = comparable(self.text)
+        letters = _NOT_LETTER.sub("", plain)
+        derived = {
+            "plain": plain,
+            "bigrams": tuple(dict.fromkeys(letters[i : i + 2] for i in range(len(letters) - 1))),
+            "chars": tuple(c for c in dict.fromkeys(letters) if c not in self.stop_chars),
+            "kind": self.kind or expected_kind(self.text),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -126,70 +137,70 @@ FEATURES = (
     "holds_person", "holds_place", "holds_time", "holds_number", "holds_reason",
     "opens_definition",
 )
-_NOT_LETTER = re.compile(r"[\W_]+")  # punctuation and white space (CJK and Latin are \w)
 
 
 def sentence_features(question: Question, passage: Passage) -> np.ndarray:
-    """One row per sentence of the passage, one column per name in FEATURES."""
+    """One row per sentence of the passage, one column per name in FEATURES.
+
+    Plain Python over a handful of short strings: numpy calls per feature
+    would cost more than the work (a question's five passages in ~1 ms)."""
     sents, n = passage.plain, len(passage.plain)
     if not n:
         return np.zeros((0, len(FEATURES)))
     columns = {**_word_features(question, passage), **_cosine_features(passage.cosines)}
     for kind in ("person", "place", "time", "number", "reason"):
-        columns[f"holds_{kind}"] = _holds_answer(question, sents) if question.kind == kind else np.zeros(n)
-    columns["opens_definition"] = np.zeros(n)
-    columns["opens_definition"][0] = question.kind == "definition"
-    return np.stack([columns[name] for name in FEATURES], axis=1)
+        columns[f"holds_{kind}"] = _holds_answer(question, sents) if question.kind == kind else [0.0] * n
+    columns["opens_definition"] = [float(question.kind == "definition")] + [0.0] * (n - 1)
+    return np.array([columns[name] for name in FEATURES], dtype=float).T
 
 
-def _holds_answer(question: Question, sents: Sequence[str]) -> np.ndarray:
+def _holds_answer(question: Question, sents: Sequence[str]) -> list[float]:
     """1 for a sentence that holds an answer of the kind asked when it alone
     does, less the more sentences do (a year in every sentence tells little)."""
-    holds = np.fromiter((holds_kind(s, question.kind, question.plain) for s in sents), float, len(sents))
-    count = holds.sum()
-    return holds * math.log(1 + len(sents) / count) / math.log(1 + len(sents)) if count else holds
+    holds = [holds_kind(s, question.kind, question.plain) for s in sents]
+    count = sum(holds)
+    weight = math.log(1 + len(sents) / count) / math.log(1 + len(sents)) if count else 0.0
+    return [weight * h for h in holds]
 
 
-def _word_features(question: Question, passage: Passage) -> dict[str, np.ndarray]:
+def _word_features(question: Question, passage: Passage) -> dict[str, list[float]]:
     """What the sentence holds of the question's focus: the words, character
-    bigrams and characters the topic (title, section) does not hold. A word
-    weighs its IDF times how few of the passage's sentences hold it."""
-    sents, topic, n = passage.plain, passage.topic, len(passage.plain)
-    focus = [(w, f) for w, f in zip(question.words, question.idf, strict=True) if w not in topic]
-    held = [sum(w in s for s in sents) for w, _ in focus]
-    weights = [f * math.log(1 + n / h) if h else 0.0 for (_, f), h in zip(focus, held, strict=True)]
-    letters = _NOT_LETTER.sub("", question.plain)
-    pairs = dict.fromkeys(letters[i : i + 2] for i in range(len(letters) - 1))
-    bigrams = [g for g in pairs if g not in topic]
-    chars = [c for c in dict.fromkeys(letters) if c not in question.stop_chars and c not in topic]
+    bigrams and characters that the topic (title, section) does not hold. A
+    word weighs its IDF times how few of the passage's sentences hold it."""
+    sents, topic, whole = passage.plain, passage.topic, "\n".join(passage.plain)
+    words, weights = [], []
+    for word, idf in zip(question.words, question.idf, strict=True):
+        if word not in topic and word in whole:
+            words.append(word)
+            weights.append(idf * math.log(1 + len(sents) / sum(word in s for s in sents)))
+    bigrams = [g for g in question.bigrams if g not in topic]
+    chars = [c for c in question.chars if c not in topic]
     return {
-        "focus_words": _share([w for w, _ in focus], weights, sents),
-        "focus_bigrams": _share(bigrams, [1.0] * len(bigrams), sents),
-        "focus_chars": _share(chars, [1.0] * len(chars), sents),
+        "focus_words": _share(words, weights, sents, whole),
+        "focus_bigrams": _share(bigrams, [1.0] * len(bigrams), sents, whole),
+        "focus_chars": _share(chars, [1.0] * len(chars), sents, whole),
     }
 
 
-def _share(items: Sequence[str], weights: Sequence[float], sentences: Sequence[str]) -> np.ndarray:
+def _share(items: Sequence[str], weights: Sequence[float], sents: Sequence[str], whole: str) -> list[float]:
     """For each sentence, the weighted share of `items` it contains."""
-    out = np.zeros(len(sentences))
+    out = [0.0] * len(sents)
     total = sum(weights)
-    if not total:
-        return out
-    whole = "\n".join(sentences)
     for item, weight in zip(items, weights, strict=True):
-        if weight and item in whole:  # most items are in no sentence of a lower-ranked passage
-            out += weight * np.fromiter((item in s for s in sentences), float, len(sentences))
-    return out / total
+        if item in whole:  # most items of a lower-ranked passage are in none of its sentences
+            for k, sentence in enumerate(sents):
+                if item in sentence:
+                    out[k] += weight / total
+    return out
 
 
-def _cosine_features(cosines: Sequence[float]) -> dict[str, np.ndarray]:
-    cos = np.asarray(cosines, dtype=float)
-    gap = cos - cos.max()
-    spread = float(np.ptp(cos))
+def _cosine_features(cosines: Sequence[float]) -> dict[str, list[float]]:
+    top, low = max(cosines), min(cosines)
+    gap = [c - top for c in cosines]
     return {
         "cosine_gap": gap,
-        "cosine_scaled": (cos - cos.min()) / spread if spread > 1e-9 else np.zeros(len(cos)),
-        "previous_cosine_gap": np.r_[gap[:1], gap[:-1]],
+        "cosine_scaled": [(c - low) / (top - low) if top - low > 1e-9 else 0.0 for c in cosines],
+        "previous_cosine_gap": gap[:1] + gap[:-1],
     }
 
 

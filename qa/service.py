@@ -91,24 +91,26 @@ class QAService:
 
     def _extraction_inputs(self, question: str, search_text: str, words: list[str], query: Query,
                            hits: list[Hit]) -> tuple[extract.Question, list[extract.Passage]]:
-        """What answer extraction reads: the question (its kind from the
-        question asked, its words from the text searched, which a follow-up
-        extends) and each hit's sentences with their cosines to the question
-        (a sentence without a vector of its own takes its passage's)."""
+        """What answer extraction reads: the question (the kind of answer from
+        the question asked, the words from the text searched, which a
+        follow-up extends) and each hit's sentences with their cosines."""
         weights = self._weights
         asked = extract.Question(search_text, tuple(words), tuple(weights.idf(w) for w in words),
                                  self.index.tokenizer.stop_chars, extract.expected_kind(question))
-        sentence_cosines = self.index.dense.sentence_scores(query)
-        passage_cosines = self.index.dense.passage_scores(query)
-        inputs = []
-        for hit in hits:
-            record = self.index.passages[hit.row]
-            ids = (self.index.sentence_ids.get((hit.row, k)) for k in range(len(record.sentences)))
-            own = float(passage_cosines[hit.row])
-            cosines = tuple(own if i is None else float(sentence_cosines[i]) for i in ids)
-            inputs.append(extract.Passage(record.text, record.sentences, weights.sentences(hit.row),
-                                          cosines, self._topic(hit.row)))
+        inputs = [extract.Passage(self.index.passages[h.row].text, self.index.passages[h.row].sentences,
+                                  weights.sentences(h.row), self._sentence_cosines(query, h.row),
+                                  self._topic(h.row))
+                  for h in hits]
         return asked, inputs
+
+    def _sentence_cosines(self, query: Query, row: int) -> tuple[float, ...]:
+        """The question's cosine to each sentence of passage `row`; a sentence
+        without a vector of its own (shorter than 6 characters, or its
+        passage's only one) takes the passage's."""
+        dense = self.index.dense
+        every, own = dense.sentence_scores(query), float(dense.passage_scores(query)[row])
+        ids = (self.index.sentence_ids.get((row, k)) for k in range(len(self.index.passages[row].sentences)))
+        return tuple(own if i is None else float(every[i]) for i in ids)
 
     def _topic_of(self, row: int) -> str:
         """The article's title and the passage's section, comparable form."""
