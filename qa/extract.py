@@ -22,8 +22,8 @@ gold answer?) and checked on DRCD dev and on corpus/questions*.yaml:
 
 The best sentence is shown with a neighbour when it cannot stand alone: it
 opens by pointing back ("因此，…", "这…"), it was cut mid-thought ("…；"), it
-lacks the kind of answer asked while the next sentence holds one, or the
-neighbour scores nearly as well. Never more than two sentences; quotation
+lacks the kind of answer asked while a neighbour holds one, or the neighbour
+scores nearly as well. Never more than two sentences; quotation
 marks are balanced in the text shown.
 """
 
@@ -254,10 +254,11 @@ def _companion(question: Question, sents: Sequence[str], scores: np.ndarray, bes
         return best - 1
     if after is not None and (sents[best].rstrip(_CLOSERS).endswith(_CUT_OFF) or len(sents[after]) < _SHORT):
         return after
-    if after is not None and question.kind in _NAMED_KINDS and not holds_kind(
-        sents[best], question.kind, question.plain
-    ) and holds_kind(sents[after], question.kind, question.plain):
-        return after
+    if question.kind in _NAMED_KINDS and not holds_kind(sents[best], question.kind, question.plain):
+        holding = [k for k in (best - 1, after)
+                   if k is not None and k >= 0 and holds_kind(sents[k], question.kind, question.plain)]
+        if holding:  # "不久，……第二帝国覆亡": the time asked is next door
+            return max(holding, key=lambda k: scores[k])
     near = [k for k in (best - 1, after) if k is not None and k >= 0]
     closest = max(near, key=lambda k: scores[k], default=None)
     if closest is not None and scores[best] - scores[closest] < NEIGHBOUR_MARGIN:

@@ -97,6 +97,12 @@ def test_time_question_picks_the_sentence_that_holds_a_time(tokenizer: Tokenizer
     assert answer == "灵雀云决定转向 Kubernetes 原生架构，从 2017 年底开始。"
 
 
+def test_time_asked_comes_from_the_sentence_before_when_the_best_holds_none(tokenizer: Tokenizer) -> None:
+    text = "普法戰爭爆發。1870年9月2日，他在色當會戰中被普軍俘虜。不久，戰敗的消息傳到巴黎，第二帝國覆亡。"
+    answer = _answer(tokenizer, "第二帝國在哪一年滅亡?", text)
+    assert answer == "1870年9月2日，他在色當會戰中被普軍俘虜。不久，戰敗的消息傳到巴黎，第二帝國覆亡。"
+
+
 def test_words_of_the_title_do_not_choose_the_sentence(tokenizer: Tokenizer) -> None:
     # 魏玩 names the topic (the title); the answer holds what is asked about her
     answer = _answer(tokenizer, "魏玩的著作有哪些？", WEI_WAN, topic="魏玩")
