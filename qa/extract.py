@@ -8,12 +8,13 @@ A sentence is scored by a linear model over plain features (FEATURES),
 fitted by logistic regression on CMRC 2018 trial (does this sentence hold a
 gold answer?) and checked on DRCD dev and on corpus/questions*.yaml:
 
-- the question's *focus* words it holds, IDF-weighted, leaving out the words
-  the article's title and the passage's section hold: those name the topic,
-  which the whole passage is about, and the answer is the sentence that holds
-  what is asked about it ("魏玩的**著作**", "天门冬的**根**");
-- the question's words weighted by how few of the passage's sentences hold
-  them; its character bigrams (its words next to each other) and characters;
+- the question's *focus* words it holds, leaving out the words the article's
+  title and the passage's section hold: those name the topic, which the
+  whole passage is about, and the answer is the sentence that holds what is
+  asked about it ("魏玩的**著作**", "天门冬的**根**"). A word weighs its IDF
+  times how few of the passage's sentences hold it;
+- the focus's character bigrams (its words next to each other) and
+  characters (a paraphrase keeps some: 著作 / 著有);
 - its cosine to the question, and its previous sentence's (an answer often
   follows the sentence that names the subject);
 - whether it holds an answer of the kind asked (a time for 何时, a number for
