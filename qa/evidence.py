@@ -1,5 +1,6 @@
-"""Evidence inside passages: which words of a question a text contains, which
-sentence of a passage answers best, and whether the best passages answer at all."""
+"""Evidence inside passages: which words of a question a text contains, and
+whether the best passages answer at all. Which sentence answers is
+`qa.extract`'s work."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.index import Index
-from qa.retrieval import Query, lexical_terms, minmax
+from qa.retrieval import Query, lexical_terms
 from qa.text import CJK_CHAR, comparable, normalize
 
 # A Latin name with a version number ("ACP 3.0", "Helm v3") must match as a
@@ -84,27 +85,6 @@ class TermWeights:
             elif chars := CJK_CHAR.findall(word):
                 earned += 0.5 * self.idf(word) * sum(c in text for c in chars) / len(chars)
         return earned / sum(self.idf(w) for w in words)
-
-
-def sentence_scores(index: Index, weights: TermWeights, query: Query, words: list[str],
-                    row: int) -> np.ndarray:
-    """How well each sentence of passage `row` answers: half its cosine to the
-    question (normalised within the passage), half the question words it holds."""
-    passage = index.passages[row]
-    cosines = np.zeros(len(passage.sentences), dtype=np.float32)  # sentences without a vector: 0
-    cosines[index.sentence_numbers(row)] = index.dense.sentence_cosines(query, row)
-    lexical = np.array([weights.coverage(words, s) for s in weights.sentences(row)])
-    return 0.5 * minmax(cosines) + 0.5 * lexical
-
-
-def highlight(scores: np.ndarray, spans: tuple[tuple[int, int], ...],
-              share: float = 0.9) -> list[tuple[int, int]]:
-    """Spans of the best sentence and of any other within `share` of it."""
-    if not len(scores):
-        return []
-    best = float(scores.max())
-    chosen = [spans[k] for k in range(len(spans)) if scores[k] > 0 and scores[k] >= best * share]
-    return chosen or [spans[int(scores.argmax())]]
 
 
 def confidence(index: Index, weights: TermWeights, query: Query, words: list[str],

@@ -8,12 +8,17 @@ import time
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
+
+from qa import extract
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
 from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
-from qa.evidence import TermWeights, confidence, highlight, sentence_scores
+from qa.evidence import TermWeights, confidence
 from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
+from qa.retrieval import Hit, Query
+from qa.text import comparable
 
 MAX_TOP_K = 20
 CONFIDENCE_ROWS = 5
@@ -37,6 +42,7 @@ class QAService:
         self.default_top_k = default_top_k
         self.answer_threshold = answer_threshold
         self._weights = TermWeights(index)
+        self._topic = lru_cache(maxsize=4096)(self._topic_of)
         self._answer = lru_cache(maxsize=cache_size)(self._compute)
         self._passages_before = lru_cache(maxsize=1024)(self._earlier_passages)
 
@@ -73,24 +79,53 @@ class QAService:
         words = self._weights.words(search_text)
         sure = confidence(self.index, self._weights, query, words, [h.row for h in hits])
         hits = hits[:top_k]
+        asked, inputs = self._extraction_inputs(question, search_text, words, query, hits)
+        chosen = [extract.choose(asked, passage) for passage in inputs]
         passages = []
-        for rank, hit in enumerate(hits, start=1):
+        for rank, (hit, spans) in enumerate(zip(hits, chosen, strict=True), start=1):
             record = self.index.passages[hit.row]
-            sentences = sentence_scores(self.index, self._weights, query, words, hit.row)
-            spans = highlight(sentences, record.sentences)
             passages.append(RankedPassage(
                 rank=rank, id=record.id, text=record.text, score=round(hit.score, 4),
-                highlights=spans, citation=self.citation(record, spans[:1], hit.row), speaker=record.speaker,
+                highlights=list(spans), citation=self.citation(record, spans[:1], hit.row),
+                speaker=record.speaker,
             ))
         answerable = bool(passages) and sure >= self.answer_threshold
         answer = None
         if answerable:
-            best = passages[0]
-            answer = AnswerText(text="".join(best.text[s:e] for s, e in best.highlights), passage=1)
+            answer = AnswerText(text=extract.answer_text(passages[0].text, chosen[0]), passage=1)
         timings["answer"] = _ms_since(clock)
         timings["total"] = sum(timings.values())
         return Answer(question=question, answerable=answerable, answer=answer,
                       passages=passages, timings_ms={k: round(v, 3) for k, v in timings.items()})
+
+    def _extraction_inputs(self, question: str, search_text: str, words: list[str], query: Query,
+                           hits: list[Hit]) -> tuple[extract.Question, list[extract.Passage]]:
+        """What answer extraction reads: the question (the kind of answer from
+        the question asked, the words from the text searched, which a
+        follow-up extends) and each hit's sentences with their cosines."""
+        weights = self._weights
+        asked = extract.Question(search_text, tuple(words), tuple(weights.idf(w) for w in words),
+                                 self.index.tokenizer.stop_chars, extract.expected_kind(question))
+        inputs = [extract.Passage(self.index.passages[h.row].text, self.index.passages[h.row].sentences,
+                                  weights.sentences(h.row), self._sentence_cosines(query, h.row),
+                                  self._topic(h.row))
+                  for h in hits]
+        return asked, inputs
+
+    def _sentence_cosines(self, query: Query, row: int) -> tuple[float, ...]:
+        """The question's cosine to each sentence of passage `row`; a sentence
+        without a vector of its own (shorter than 6 characters, or its
+        passage's only one) takes the passage's."""
+        index = self.index
+        cosines = np.full(len(index.passages[row].sentences),
+                          index.dense.passage_cosines(query, np.array([row]))[0], dtype=np.float32)
+        cosines[index.sentence_numbers(row)] = index.dense.sentence_cosines(query, row)
+        return tuple(cosines.tolist())
+
+    def _topic_of(self, row: int) -> str:
+        """The article's title and the passage's section, comparable form."""
+        record = self.index.passages[row]
+        return comparable(f"{self.index.articles[record.article_id].title} {record.section or ''}")
 
     # --- input ---------------------------------------------------------------
     def _valid_question(self, question: str) -> str:

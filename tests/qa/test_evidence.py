@@ -1,39 +1,19 @@
-"""qa.evidence: question words in passages and the answering sentence.
+"""qa.evidence: question words in passages (the answering sentence: test_extract).
 
 Answerability itself is checked through the service (test_service, and
 test_quality with the real model)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from qa.evidence import TermWeights, highlight
+from qa.evidence import TermWeights
 from qa.service import QAService
-
-SPANS = ((0, 3), (3, 6), (6, 9), (9, 12))
 
 
 @pytest.fixture(scope="module")
 def weights(fixture_service: QAService) -> TermWeights:
     return TermWeights(fixture_service.index)
-
-
-@pytest.mark.parametrize(
-    ("scores", "spans"),
-    [
-        ([0.2, 0.9, 0.85, 0.1], [(3, 6), (6, 9)]),  # the best, and one within 90 % of it
-        ([0.2, 0.9, 0.5, 0.1], [(3, 6)]),
-        ([0.0, 0.0, 0.0, 0.0], [(0, 3)]),  # nothing scores: still the first sentence
-        ([0.5, 0.5, 0.5, 0.5], list(SPANS)),
-    ],
-)
-def test_highlight_picks_the_best_sentences(scores: list[float], spans: list[tuple[int, int]]) -> None:
-    assert highlight(np.array(scores), SPANS) == spans
-
-
-def test_highlight_of_no_sentences_is_empty() -> None:
-    assert highlight(np.array([]), ()) == []
 
 
 def test_versioned_names_are_kept_whole(weights: TermWeights) -> None:
