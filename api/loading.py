@@ -28,11 +28,6 @@ from qa.service import QAService
 
 log = logging.getLogger(__name__)
 
-# Asked once before a service is published: loads the model and warms its
-# engine and the index's pages, so the first real question is not the slow one.
-WARM_UP_QUESTION = "ACP 2.0 是什么？"
-
-
 @dataclass(frozen=True)
 class Problem:
     code: str
@@ -98,7 +93,7 @@ class ServiceLoader:
         generation = self._generation()
         try:
             service = self._open_service()
-            service.ask(WARM_UP_QUESTION)
+            service.warm_up()  # so that the first real question is not the slow one
         except Exception as exc:
             self._failed(exc, first, generation)
             return

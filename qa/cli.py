@@ -27,7 +27,6 @@ EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 DEBUG = "QA_DEBUG"
 # Asked once before the first real question, so that its timings leave out
 # loading the model and the word dictionary.
-WARM_UP_QUESTION = "预热"
 PROMPT = "问题> "
 ENDINGS = frozenset({"exit", "quit"})
 KEPT_TURNS = 10  # the conversation passed with each question (the service reads the last question)
@@ -194,8 +193,7 @@ def _open_service(settings: Settings):
     except Exception as exc:  # a file of the index is missing, truncated or not its format
         raise QAError(f"the index in {settings.index_dir} cannot be read ({type(exc).__name__}: "
                       f"{exc}): rebuild it with `qa index`") from exc
-    service.ask(WARM_UP_QUESTION)
-    service.forget_answers()
+    service.warm_up()
     return service
 
 

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from qa.crosslingual import found_share
 from qa.index import Index
 from qa.retrieval import Query, lexical_terms
 from qa.text import CJK_CHAR, comparable, normalize
@@ -18,6 +19,12 @@ from qa.text import CJK_CHAR, comparable, normalize
 # whole: an article about ACP 2.0 and ACE 3.0 does not answer about ACP 3.0.
 # The name ends where the version does: "K8s" is a word, not the name "K" at version 8.
 _VERSIONED_NAME = re.compile(r"(?<![a-z0-9])[a-z][a-z\-]*\s*v?\d+(?:\.\d+)*(?![a-z0-9])", re.IGNORECASE)
+
+
+# A question in another language than the articles counts as answered when at
+# least half of its (weighted) words are found through the dictionary: 0.9 x 0.5
+# reaches the answer threshold (0.45).
+CROSS_LINGUAL_WEIGHT = 0.9
 
 
 class TermWeights:
@@ -99,13 +106,18 @@ def confidence(index: Index, weights: TermWeights, query: Query, words: list[str
     sentence comes (on the embedder's `answer_cosines` scale; without one,
     words decide alone), which carries paraphrased and colloquial questions
     whose words the articles do not use. When the question is in another
-    language than the articles, where words cannot be compared, the best
-    sentence's cosine decides alone.
+    language than the articles, its words are looked for through a
+    dictionary (`qa.crosslingual`): the model's cosines of an English question
+    to Chinese text say little there. Only when none of its words is known
+    does the best sentence's cosine decide.
     """
     if not rows:
         return 0.0
     best = float(index.dense.best_sentences(query, np.array(rows)).max())
     if query.cross_lingual:
+        share = found_share(query.text, [weights.text(r) for r in rows[:3]], index.tokenizer.stopwords)
+        if share is not None:
+            return CROSS_LINGUAL_WEIGHT * share
         return float(np.clip((best - 0.70) / 0.10, 0, 1))
     lexical = max(weights.loose_coverage(words, r) for r in rows[:3])
     if index.embedder.answer_cosines is None:

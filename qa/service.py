@@ -21,6 +21,7 @@ from qa.retrieval import Hit, Query
 from qa.text import comparable
 
 MAX_TOP_K = 20
+WARM_UP_QUESTIONS = ("ACP 2.0 是什么？", "What is ACP 2.0?")
 CONFIDENCE_ROWS = 5
 TEXT_BEFORE_PASSAGES = 200  # how far back a citation looks for an earlier copy of its words
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
@@ -45,6 +46,14 @@ class QAService:
         self._topic = lru_cache(maxsize=4096)(self._topic_of)
         self._answer = lru_cache(maxsize=cache_size)(self._compute)
         self._passages_before = lru_cache(maxsize=1024)(self._earlier_passages)
+
+    def warm_up(self) -> None:
+        """Load what the first questions would otherwise wait for (the model,
+        jieba's dictionary, the English-Chinese dictionary, the index's pages),
+        and forget the answers it computed."""
+        for question in WARM_UP_QUESTIONS:
+            self.ask(question)
+        self.forget_answers()
 
     def forget_answers(self) -> None:
         """Empty the answer cache (its next answers are computed afresh)."""
