@@ -75,8 +75,7 @@ class ServiceLoader:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            current = self._state.service
-            if current is None:
+            if self._state.service is None:  # no local name: it would keep the old index alive
                 self._load(first=True)
                 wait = self.retry_seconds if self._state.service is None else self._reload_seconds
             else:
