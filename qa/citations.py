@@ -37,8 +37,7 @@ def text_fragment(sentence: str, before: str = "") -> str | None:
         return None
     if len(clauses) == 1:
         return f":~:text={_encode(clauses[0].rstrip(_EDGE))}"
-    earlier = " ".join(before.split())
-    head = _enough(clauses[:-1], lambda text: text not in earlier)  # leaves at least the last clause
+    head = _enough(clauses[:-1], lambda text: text not in before)  # leaves at least the last clause
     start = "".join(head).rstrip(_EDGE)
     inside = sentence[len(start):]
     tail = _enough(clauses[len(head):][::-1], lambda text: inside.count(text) == 1, reverse=True)

@@ -21,6 +21,7 @@ from qa.records import PassageRecord
 from qa.sparse import term_hash
 
 _LINES, _OFFSETS, _IDS = "passages.jsonl", "passages.offsets.npy", "passages.ids.npy"
+_ARTICLE_STARTS = "passages.article_starts.npy"  # the row where each row's article begins
 _ID_DTYPE = np.dtype([("hash", "<u8"), ("row", "<i8")])
 
 
@@ -32,10 +33,16 @@ class PassageWriter:
         self._file = (folder / _LINES).open("wb")
         self._offsets = [0]
         self._hashes: list[int] = []
+        self._article_starts: list[int] = []
+        self._article: str | None = None
+        self._start = 0
 
     def write(self, record: PassageRecord) -> None:
         line = json.dumps(record.to_json(), ensure_ascii=False).encode() + b"\n"
         self._file.write(line)
+        if record.article_id != self._article:
+            self._article, self._start = record.article_id, self.size
+        self._article_starts.append(self._start)
         self._offsets.append(self._offsets[-1] + len(line))
         self._hashes.append(term_hash(record.id))
 
@@ -46,6 +53,7 @@ class PassageWriter:
     def close(self) -> None:
         self._file.close()
         np.save(self._folder / _OFFSETS, np.array(self._offsets, dtype=np.int64))
+        np.save(self._folder / _ARTICLE_STARTS, np.array(self._article_starts, dtype=np.int64))
         ids = np.empty(len(self._hashes), dtype=_ID_DTYPE)
         ids["hash"], ids["row"] = self._hashes, np.arange(len(self._hashes))
         np.save(self._folder / _IDS, np.sort(ids, order=["hash", "row"]))
@@ -58,6 +66,7 @@ class PassageStore:
         # Plain views of the mapped files: np.memmap's own indexing costs microseconds a call.
         self._offsets = np.load(folder / _OFFSETS, mmap_mode="r").view(np.ndarray)
         self._ids = np.load(folder / _IDS, mmap_mode="r").view(np.ndarray)
+        self._article_starts = np.load(folder / _ARTICLE_STARTS, mmap_mode="r").view(np.ndarray)
         with (folder / _LINES).open("rb") as file:
             self._lines = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
         self.get = lru_cache(maxsize=cached)(self._read)
@@ -71,6 +80,13 @@ class PassageStore:
             raise IndexError(f"passage row {row} is outside 0..{self.size - 1}")
         start, end = int(self._offsets[row]), int(self._offsets[row + 1])
         return PassageRecord.from_json(json.loads(self._lines[start:end]))
+
+    def article_text_before(self, row: int, limit: int = 200_000) -> str:
+        """The raw records of the passages of row's article before it (at most
+        `limit` bytes back), as text: to tell whether words occur earlier in
+        the article, without parsing each record."""
+        start = max(int(self._offsets[self._article_starts[row]]), int(self._offsets[row]) - limit)
+        return self._lines[start : int(self._offsets[row])].decode("utf-8", errors="ignore")
 
     def row_of(self, passage_id: str) -> int | None:
         """The row of the passage with this id, or None."""

@@ -27,7 +27,7 @@ from qa.text import CJK_CHAR, CJK_RANGE, normalize
 from qa.tokenize import Tokenizer
 from qa.turns import TurnTable, answers_first, with_answers
 
-CANDIDATES = 100  # rows each part names for fusion
+CANDIDATES = 50  # rows each part names for fusion (DRCD recall@1: 0.9611 at 50 and 100, 0.9614 exhaustive)
 
 
 @dataclass

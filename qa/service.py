@@ -23,7 +23,6 @@ from qa.text import comparable
 MAX_TOP_K = 20
 WARM_UP_QUESTIONS = ("ACP 2.0 是什么？", "What is ACP 2.0?")
 CONFIDENCE_ROWS = 5
-TEXT_BEFORE_PASSAGES = 200  # how far back a citation looks for an earlier copy of its words
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
 # the question before it.
 _ANAPHORA = re.compile(
@@ -45,7 +44,6 @@ class QAService:
         self._weights = TermWeights(index)
         self._topic = lru_cache(maxsize=4096)(self._topic_of)
         self._answer = lru_cache(maxsize=cache_size)(self._compute)
-        self._passages_before = lru_cache(maxsize=1024)(self._earlier_passages)
 
     def warm_up(self) -> None:
         """Load what the first questions would otherwise wait for (the model,
@@ -115,19 +113,20 @@ class QAService:
         weights = self._weights
         asked = extract.Question(search_text, tuple(words), tuple(weights.idf(w) for w in words),
                                  self.index.tokenizer.stop_chars, extract.expected_kind(question))
-        inputs = [extract.Passage(self.index.passages[h.row].text, self.index.passages[h.row].sentences,
-                                  weights.sentences(h.row), self._sentence_cosines(query, h.row),
-                                  self._topic(h.row))
-                  for h in hits]
+        rows = [h.row for h in hits]
+        own = self.index.dense.passage_cosines(query, np.array(rows, dtype=np.int64)) if rows else []
+        inputs = [extract.Passage(self.index.passages[row].text, self.index.passages[row].sentences,
+                                  weights.sentences(row), self._sentence_cosines(query, row, float(cosine)),
+                                  self._topic(row))
+                  for row, cosine in zip(rows, own, strict=True)]
         return asked, inputs
 
-    def _sentence_cosines(self, query: Query, row: int) -> tuple[float, ...]:
+    def _sentence_cosines(self, query: Query, row: int, own: float) -> tuple[float, ...]:
         """The question's cosine to each sentence of passage `row`; a sentence
         without a vector of its own (shorter than 6 characters, or its
-        passage's only one) takes the passage's."""
+        passage's only one) takes the passage's, `own`."""
         index = self.index
-        cosines = np.full(len(index.passages[row].sentences),
-                          index.dense.passage_cosines(query, np.array([row]))[0], dtype=np.float32)
+        cosines = np.full(len(index.passages[row].sentences), own, dtype=np.float32)
         cosines[index.sentence_numbers(row)] = index.dense.sentence_cosines(query, row)
         return tuple(cosines.tolist())
 
@@ -200,19 +199,10 @@ class QAService:
 
     def _text_before(self, row: int, offset: int) -> str:
         """The article's text before `offset` of passage `row`, for a text
-        fragment to be unique."""
-        return f"{self._passages_before(row)}\n{self.index.passages[row].text[:offset]}"
-
-    def _earlier_passages(self, row: int) -> str:
-        """The text of the article's passages before `row` (up to
-        TEXT_BEFORE_PASSAGES of them)."""
+        fragment to be unique (the earlier passages' raw records: their other
+        fields can only make a start longer than it needs to be)."""
         passages = self.index.passages
-        article_id, parts = passages[row].article_id, []
-        for earlier in range(row - 1, max(row - TEXT_BEFORE_PASSAGES, 0) - 1, -1):
-            if passages[earlier].article_id != article_id:
-                break
-            parts.append(passages[earlier].text)
-        return "\n".join(reversed(parts))
+        return f"{passages.article_text_before(row)}\n{passages[row].text[:offset]}"
 
 
 def _valid_unicode(text: str, what: str) -> None:

@@ -34,7 +34,9 @@ import numpy as np
 
 K1, B = 1.2, 0.75
 RUN_ENTRIES = 8_000_000  # (term, passage) entries per sorted run on disk
-MERGE_ENTRIES = 4_000_000  # (term, passage) entries merged at a time: bounds the merge's memory
+MERGE_ENTRIES = 4_000_000
+# Posting-list entries a question's candidates are found in, at most (`SparseIndex.best`).
+POSTINGS_BUDGET = 200_000  # (term, passage) entries merged at a time: bounds the merge's memory
 _TERMS = "terms.u64.npy"  # the vocabulary: sorted term hashes
 _RUN = np.dtype([("term", "<u8"), ("doc", "<i4"), ("tf", "<u4")])
 
@@ -207,6 +209,8 @@ class SparseIndex:
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
         bm25 = bm25s.BM25.load(str(folder), mmap=True, load_corpus=False, show_progress=False)
+        for name in ("data", "indices", "indptr"):  # np.memmap's indexing costs microseconds a call
+            bm25.scores[name] = bm25.scores[name].view(np.ndarray)
         return cls(bm25, np.load(folder / _TERMS, mmap_mode="r").view(np.ndarray))
 
     @property
@@ -219,7 +223,7 @@ class SparseIndex:
         if not len(hashes) or not len(self.vocab):
             return []
         cols = np.minimum(np.searchsorted(self.vocab, hashes), len(self.vocab) - 1)
-        return [int(c) for c in cols[self.vocab[cols] == hashes]]
+        return list(dict.fromkeys(int(c) for c in cols[self.vocab[cols] == hashes]))
 
     def scores(self, terms: Iterable[str]) -> np.ndarray:
         """The BM25 score of every passage (zeros when no term is indexed)."""
@@ -227,6 +231,31 @@ class SparseIndex:
         if not cols:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.bm25.get_scores(cols), dtype=np.float32)
+
+    def match(self, terms: Iterable[str], budget: int = POSTINGS_BUDGET) -> Match:
+        """A question's terms scored against the index: see `Match`."""
+        cols = np.array(self.columns(terms), dtype=np.int64)
+        indptr = self.bm25.scores["indptr"]
+        lengths = indptr[cols + 1] - indptr[cols]
+        order = np.argsort(lengths, kind="stable")
+        fits = int(np.searchsorted(np.cumsum(lengths[order]), budget, side="right"))
+        rare, common = cols[order[: max(1, fits)]], cols[order[max(1, fits):]]
+        scores = (np.asarray(self.bm25.get_scores(rare.tolist()), dtype=np.float32) if len(rare)
+                  else np.zeros(self.size, dtype=np.float32))
+        return Match(self, scores, common)
+
+    def _contribution(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The scores `cols` add to each of `rows`: each row looked up in each
+        term's posting list, which is sorted by passage."""
+        data, indices, indptr = (self.bm25.scores[name] for name in ("data", "indices", "indptr"))
+        out = np.zeros(len(rows), dtype=np.float32)
+        for col in cols:
+            start, end = int(indptr[col]), int(indptr[col + 1])
+            postings = indices[start:end]
+            at = np.minimum(np.searchsorted(postings, rows), end - start - 1)
+            held = postings[at] == rows
+            out[held] += data[start:end][at[held]]
+        return out
 
     def document_frequency(self, term: str) -> int:
         cols = self.columns([term])
@@ -237,3 +266,33 @@ class SparseIndex:
 def idf(df: int, n: int) -> float:
     """BM25's (lucene) inverse document frequency."""
     return math.log1p((n - df + 0.5) / (df + 0.5))
+
+
+@dataclass
+class Match:
+    """One question's terms against a `SparseIndex`.
+
+    Its rarest terms, whose posting lists together hold the budget's entries
+    (always the rarest one), are summed over every passage in one pass
+    (`partial`): they find the candidates. A common term adds a little to very
+    many passages and, on an archive, would cost more than all the rest; it
+    is looked up only for the rows scored (`score_rows`). Below the budget
+    (every question of a small corpus) the two are one and the same.
+    """
+
+    index: SparseIndex
+    partial: np.ndarray  # the rare terms' score of every passage
+    common: np.ndarray  # columns of the terms left out of `partial`
+
+    def best(self, k: int) -> np.ndarray:
+        """Up to `k` rows with the highest scores of the rare terms, best first
+        (a passage without one of them is no candidate)."""
+        found = np.flatnonzero(self.partial)
+        if len(found) > k:
+            found = found[np.argpartition(-self.partial[found], k - 1)[:k]]
+        return found[np.argsort(-self.partial[found], kind="stable")]
+
+    def score_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The BM25 score, every term counted, of each of `rows`."""
+        scores = self.partial[rows]
+        return scores + self.index._contribution(self.common, rows) if len(self.common) else scores

@@ -48,3 +48,17 @@ def test_an_empty_store(tmp_path: Path) -> None:
     PassageWriter(tmp_path).close()
     empty = PassageStore(tmp_path)
     assert len(empty) == 0 and list(empty) == [] and empty.row_of("a#p1") is None
+
+
+def test_article_text_before_a_passage(tmp_path: Path) -> None:
+    writer = PassageWriter(tmp_path)
+    for record in (_record(1, "a"), _record(2, "a"), _record(1, "b"), _record(2, "b"), _record(3, "b")):
+        writer.write(record)
+    writer.close()
+    store = PassageStore(tmp_path)
+    assert store.article_text_before(0) == ""  # the first of its article
+    assert "第1段" in store.article_text_before(1) and "a#p1" in store.article_text_before(1)
+    before = store.article_text_before(4)  # b#p3: b's p1 and p2, nothing of a
+    assert "b#p1" in before and "b#p2" in before and "a#p" not in before
+    short = store.article_text_before(4, limit=50)  # the last 50 bytes at most
+    assert 0 < len(short.encode()) <= 50 and before.endswith(short)

@@ -69,3 +69,37 @@ def test_term_hashes_are_stable_across_processes() -> None:
     # Python's own hash() of a str changes from process to process; the index must not.
     assert term_hash("龙井") == 0x0BAC5C5133A0EA9A
     assert term_hash("龙井") != term_hash("龙井茶")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, docs: list[list[str]]) -> SparseIndex:
+    return _build(tmp_path_factory.mktemp("sparse"), docs, 100, 10**9)
+
+
+@pytest.mark.parametrize("budget", [10**9, 50, 1])
+@pytest.mark.parametrize("terms", [["w1"], ["w3", "w200", "龙井", "nowhere"], WORDS[:40], ["茶"], []])
+def test_scores_of_some_rows_equal_those_of_every_row(built: SparseIndex, terms: list[str],
+                                                      budget: int) -> None:
+    rows = np.array([0, 7, 499, 3, 250, 7])
+    match = built.match(terms, budget)
+    np.testing.assert_allclose(match.score_rows(rows), built.scores(terms)[rows], rtol=1e-6)
+
+
+@pytest.mark.parametrize("terms", [["w1"], ["w3", "w200"], WORDS[:40]])
+def test_best_within_the_budget_is_the_top_of_all_scores(built: SparseIndex, terms: list[str]) -> None:
+    scores = built.scores(terms)
+    best = built.match(terms).best(10)
+    assert (scores[best] > 0).all()
+    np.testing.assert_allclose(scores[best], np.sort(scores)[::-1][: len(best)], rtol=1e-6)
+
+
+def test_best_over_the_budget_counts_the_rarest_terms_only(built: SparseIndex) -> None:
+    terms = ["w0", "w5", "w250"]  # w250 is in few passages, w0 in many
+    frequencies = {t: built.document_frequency(t) for t in terms}
+    rarest = min(terms, key=frequencies.get)
+    match = built.match(terms, budget=frequencies[rarest])
+    assert len(match.common) == 2
+    rare_scores = built.scores([rarest])
+    best = match.best(10)
+    assert set(best) <= set(np.flatnonzero(rare_scores))
+    np.testing.assert_allclose(rare_scores[best], np.sort(rare_scores)[::-1][: len(best)], rtol=1e-6)
