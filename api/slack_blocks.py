@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.answer import Answer, RankedPassage
+from qa.answer import Answer, RankedPassage, said_by
 
 NO_ANSWER = "文章中没有找到这个问题的答案。"
 EXAMPLE_QUESTION = "ACP 2.0 是什么？"
@@ -122,7 +122,7 @@ def _speaker_of(answer: Answer) -> str | None:
 
 def _spoken(speaker: str | None, text: str) -> str:
     """`text` escaped for mrkdwn, after its speaker when known ("陈恺：…")."""
-    return f"{escape(speaker)}：{escape(text)}" if speaker else escape(text)
+    return escape(said_by(speaker, text) + text)
 
 
 def _cited_passage(passage: RankedPassage) -> str:

@@ -51,3 +51,12 @@ MAX_TURN_CHARS = 4000
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str = Field(max_length=MAX_TURN_CHARS)
+
+
+def said_by(speaker: str | None, text: str) -> str:
+    """The label put before `text` to say who speaks ("陈恺："), or nothing
+    when the speaker is unknown or the text already opens with the name
+    ("陈恺说，“……”" needs no "陈恺：" before it)."""
+    if not speaker or text.lstrip("“”\"「『（( ").startswith(speaker):
+        return ""
+    return f"{speaker}："

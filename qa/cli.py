@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from qa.answer import MAX_TURN_CHARS, Answer, Citation, Turn
+from qa.answer import MAX_TURN_CHARS, Answer, Citation, Turn, said_by
 from qa.errors import QAError
 from qa.settings import Settings
 
@@ -277,15 +277,11 @@ def format_answer(answer: Answer, marks: tuple[str, str] = PLAIN_MARKS) -> str:
         lines.append(f"{NO_ANSWER}最接近的段落：\n")
     elif answer.answer:
         source = answer.passages[answer.answer.passage - 1]
-        lines.append(f"{_said(source.speaker)}{answer.answer.text}\n")
+        lines.append(f"{said_by(source.speaker, answer.answer.text)}{answer.answer.text}\n")
     for p in answer.passages:
-        lines.append(f"[{p.rank}] {_said(p.speaker)}{_mark(p.text, p.highlights, marks)}\n"
+        lines.append(f"[{p.rank}] {said_by(p.speaker, p.text)}{_mark(p.text, p.highlights, marks)}\n"
                      f"    — {_cite(p.citation)}  (score {p.score:.3f})\n")
     return "\n".join(lines)
-
-
-def _said(speaker: str | None) -> str:
-    return f"{speaker}：" if speaker else ""
 
 
 def _cite(citation: Citation) -> str:

@@ -133,10 +133,12 @@
     return out;
   }
 
-  /* "陈恺：" where the passage says who speaks (interviews), else nothing. */
-  function speakerLabel(passage) {
+  /* "陈恺：" where the passage says who speaks (interviews), else nothing;
+   * nothing either when `text` already opens with the name ("陈恺说，……"). */
+  function speakerLabel(passage, text) {
     var name = passage.speaker || passage.citation.speaker;
-    return name ? el("span", { class: "speaker" }, T.speaker(name)) : document.createTextNode("");
+    var named = name && text.replace(/^[\u201c\u201d"\u300c\u300e\uff08( ]+/, "").indexOf(name) === 0;
+    return name && !named ? el("span", { class: "speaker" }, T.speaker(name)) : document.createTextNode("");
   }
 
   function citationLink(citation, label) {
@@ -154,7 +156,7 @@
     var where = [c.section, T.paragraph(c.paragraph)].filter(Boolean).join(" · ");
     source.appendChild(document.createTextNode(" · " + where));
     var text = el("p", { class: "passage" });
-    text.appendChild(speakerLabel(passage));
+    text.appendChild(speakerLabel(passage, passage.text));
     item.append(source, highlighted(text, passage.text, marked ? passage.highlights : []));
     return item;
   }
@@ -171,7 +173,7 @@
   function answerLine(answer, passages) {
     var line = el("p", { class: "answer" });
     var cited = passages.filter(function (p) { return p.rank === answer.passage; })[0];
-    if (cited) line.appendChild(speakerLabel(cited));
+    if (cited) line.appendChild(speakerLabel(cited, answer.text));
     line.appendChild(document.createTextNode(answer.text));
     if (cited && cited.citation.url) {
       var ref = citationLink(cited.citation, "[" + answer.passage + "]");

@@ -132,6 +132,14 @@ def test_speaker_is_shown_before_the_answer_and_the_quote():
     assert second["text"]["text"].endswith("\n>陈恺：ACP 2.0 是把整个平台都做成 Kubernetes 原生的。")
 
 
+def test_an_answer_that_names_its_speaker_is_not_labelled_again():
+    said = "陈恺说，“ACP 2.0 是把整个平台都做成 Kubernetes 原生的。”"
+    answer = Answer(question="ACP 2.0 是什么？", answerable=True, answer=AnswerText(text=said, passage=1),
+                    passages=[passage(1, text=said, speaker="陈恺")], timings_ms={})
+    reply = answer_reply(answer, 3)
+    assert reply.text == f"答：{said}"
+
+
 def test_speaker_is_escaped_like_the_text():
     reply = answer_reply(Answer(question="q", answerable=True, answer=AnswerText(text="t", passage=1),
                                 passages=[passage(1, text="t", speaker="<@U1> & co")], timings_ms={}), 3)
