@@ -67,7 +67,7 @@ lint:  ## ruff
 	$(VENV)/bin/ruff check qa embeddings api tests bench
 
 eval: index  ## retrieval quality on corpus/questions*.yaml, hybrid vs its parts
-	@for f in corpus/questions.yaml corpus/questions-extra.yaml; do \
+	@for f in corpus/questions.yaml corpus/questions-extra.yaml corpus/questions-heldout.yaml; do \
 	  for r in hybrid bm25 dense; do echo "== $$f $$r"; $(QA) eval $$f --retriever $$r; done; done
 
 eval-bench: install  ## retrieval on the public CMRC 2018 and DRCD sets (slow the first time: embeds ~1,300 passages)

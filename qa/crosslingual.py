@@ -36,6 +36,10 @@ _GLOSS_WORD = re.compile(r"[a-z]+")
 MAX_GLOSS_WORDS = 3
 _GLOSS_FILLER = frozenset({"to", "a", "an", "the", "of", "and", "or", "in", "on", "for",
                            "sb", "sth", "one", "s"})
+# Words that frame a question rather than say what it is about ("what is X
+# called, according to the interview?"): left out like stop words.
+_FRAMING = frozenset({"called", "named", "according", "interview", "article", "mention", "mentioned",
+                      "say", "says", "said", "tell", "think", "thinks", "explain", "describe", "please"})
 # Renderings an unknown word counts as having, for its weight when the
 # passage holds it as written (ACP): as specific as a word with ten.
 LITERAL_RENDERINGS = 10
@@ -122,7 +126,7 @@ def found_share(question: str, texts: list[str], stopwords: frozenset[str]) -> f
     total = found = 0.0
     for position, token in enumerate(tokens):
         word = token.lower()
-        if word in stopwords or len(word) < 2:
+        if word in stopwords or word in _FRAMING or len(word) < 2:
             continue
         renderings = lexicon.translations(word)
         hit = word in named or any(word in t for t in texts) or _rendered(renderings, texts)

@@ -58,7 +58,7 @@ from qa.retrieval import (
     query_terms,
 )
 from qa.sparse import SparseBuilder, SparseIndex
-from qa.text import CJK_CHAR, normalize, sentence_spans
+from qa.text import CJK_CHAR, mostly_cjk, normalize, sentence_spans
 from qa.tokenize import Tokenizer
 from qa.turns import ASKS, TurnTable, detect_turns
 
@@ -397,7 +397,7 @@ class Index:
         vector = self.embedder.embed_query(normalize(text)) if embed else None
         return Query(text, query_terms(self.tokenizer, text), vector,
                      phrases=list(dict.fromkeys(phrase_terms(text))),
-                     cross_lingual=bool(CJK_CHAR.search(text)) != self.corpus_is_cjk)
+                     cross_lingual=mostly_cjk(text) != self.corpus_is_cjk)
 
 
 def generation_folder(index_dir: Path) -> Path:

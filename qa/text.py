@@ -34,6 +34,16 @@ _SENTENCE = re.compile(
 # One CJK character (the Unified Ideographs and Extension A).
 CJK_RANGE = "\u3400-\u9fff"  # for use inside a character class
 CJK_CHAR = re.compile(f"[{CJK_RANGE}]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def mostly_cjk(text: str) -> bool:
+    """Whether `text` is written in Chinese (or Japanese) rather than in a
+    Latin script: at least as many CJK characters as Latin words, so that
+    "ACP 2.0 是什么？" is Chinese and "Who is the CTO of Alauda (灵雀云)?" is
+    English."""
+    cjk = len(CJK_CHAR.findall(text))
+    return cjk > 0 and cjk >= len(_LATIN_WORD.findall(text))
 
 
 @lru_cache(maxsize=1)

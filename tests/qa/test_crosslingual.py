@@ -49,3 +49,8 @@ def test_plural_and_past_forms_find_their_renderings() -> None:
     assert "项目" in lexicon.translations("projects")
     assert "创始人" in lexicon.translations("founders")
     assert lexicon.spells("chenkai", "专访陈恺") and not lexicon.spells("chenkai", "陈述")
+
+
+def test_words_that_frame_the_question_are_left_out(stopwords: frozenset[str]) -> None:
+    framed = "What is Docker called, according to the interview?"
+    assert found_share(framed, [comparable("Docker 是一个容器引擎。")], stopwords) == 1.0

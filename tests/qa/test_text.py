@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import pytest
 
-from qa.text import is_question, normalize, sentence_spans, split_sentences, squash_whitespace
+from qa.text import is_question, mostly_cjk, normalize, sentence_spans, split_sentences, squash_whitespace
 
 
 @pytest.mark.parametrize(
@@ -108,3 +108,14 @@ def test_squash_whitespace_removes_all_whitespace() -> None:
 )
 def test_is_question(sentence: str, asks: bool) -> None:
     assert is_question(sentence) is asks
+
+
+@pytest.mark.parametrize(("text", "chinese"), [
+    ("ACP 2.0 是什么？", True),
+    ("Kube-OVN 项目在 GitHub 上有多少个 star？", True),
+    ("Who is the CTO of Alauda (灵雀云)?", False),
+    ("What is ACP 2.0?", False),
+    ("🍕🍕🍕", False),
+])
+def test_a_question_is_read_as_chinese_when_cjk_outweighs_latin_words(text: str, chinese: bool) -> None:
+    assert mostly_cjk(text) is chinese
