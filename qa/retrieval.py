@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from embeddings.store import VectorIndex, VectorMatrix
-from qa.sparse import SparseIndex
+from qa.sparse import Match, SparseIndex
 from qa.text import CJK_CHAR, CJK_RANGE, normalize
 from qa.tokenize import Tokenizer
 from qa.turns import TurnTable, answers_first, with_answers
@@ -141,19 +141,27 @@ class BM25Retriever:
         return query.terms
 
     def scores(self, query: Query) -> np.ndarray:
-        """The score of every passage (computed once per question)."""
+        """The score of every passage, every term counted (full scoring, for
+        `search` and the exhaustive reference)."""
         key = ("scores", id(self))
         if key not in query.memo:
             query.memo[key] = self._index.scores(self._terms(query))
         return query.memo[key]
 
+    def _match(self, query: Query) -> Match:
+        """The question's terms against the index, computed once per question:
+        its rare terms over every passage, its common ones only where asked."""
+        key = ("match", id(self))
+        if key not in query.memo:
+            query.memo[key] = self._index.match(self._terms(query))
+        return query.memo[key]
+
     def candidates(self, query: Query, k: int) -> np.ndarray:
-        scores = self.scores(query)
-        best = top_positions(scores, k)
-        return best[scores[best] > 0]  # a passage without a single term of the question is no candidate
+        # A passage without one of the question's rarer terms is no candidate.
+        return self._match(query).best(k)
 
     def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
-        return self.scores(query)[rows]
+        return self._match(query).score_rows(np.asarray(rows, dtype=np.int64))
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)
