@@ -10,8 +10,10 @@ index for finding the nearest ones, and the JSON manifest beside them.
   sentence vectors.
 - `VectorIndex`: FAISS search over those vectors. Exact (a flat scan of
   float16 codes) up to `EXACT_UP_TO` vectors, where it takes well under a
-  millisecond; an HNSW graph over 8-bit codes beyond, whose candidates the
-  caller rescores from the matrix. The FAISS file is memory-mapped too where
+  millisecond; an HNSW graph over float16 codes beyond, whose candidates the
+  caller rescores from the matrix (over 8-bit codes, the graph's recall@10
+  against exact search was 0.986-0.989 on DRCD, quantisation flipping
+  near-ties whatever efSearch; over float16, 0.995-0.998). The FAISS file is memory-mapped too where
   FAISS allows it.
 """
 
@@ -157,7 +159,7 @@ class VectorIndex:
         if matrix.size <= exact_up_to:
             index = faiss.IndexScalarQuantizer(matrix.dim, faiss.ScalarQuantizer.QT_fp16, metric)
         else:
-            index = faiss.IndexHNSWSQ(matrix.dim, faiss.ScalarQuantizer.QT_8bit, HNSW_M, metric)
+            index = faiss.IndexHNSWSQ(matrix.dim, faiss.ScalarQuantizer.QT_fp16, HNSW_M, metric)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.train(_sample(matrix, 65536))
         for chunk in matrix.chunks():
