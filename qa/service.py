@@ -18,11 +18,13 @@ from qa.evidence import TermWeights, confidence
 from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import Hit, Query
-from qa.text import comparable
+from qa.text import comparable, split_sentences
 
 MAX_TOP_K = 20
 WARM_UP_QUESTIONS = ("ACP 2.0 是什么？", "What is ACP 2.0?")
 CONFIDENCE_ROWS = 5
+FOLLOW_UP_WORDS = 4  # words of the earlier question a follow-up is searched with
+FOLLOW_UP_CHARS = 32
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
 # the question before it.
 _ANAPHORA = re.compile(
@@ -164,15 +166,25 @@ class QAService:
 
     def _search_text(self, question: str, history: Sequence[Turn]) -> str:
         """What is searched: the question, and for a follow-up that points back
-        the user's turn before it, cut to `max_question_chars`, so that a
-        request never embeds more than twice the question limit however long
-        its history."""
+        ("它包含哪些子产品？") the subject of the user's turn before it."""
         for number, turn in enumerate(history):
             _valid_unicode(turn.content, f"history turn {number}")
         earlier = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
         if earlier and _ANAPHORA.search(_NOT_ANAPHORA.sub(" ", question)):
-            return f"{earlier[-1][: self.max_question_chars]} {question}"
+            subject = self._subject_of(earlier[-1])
+            return f"{subject} {question}" if subject else question
         return question
+
+    def _subject_of(self, turn: str) -> str:
+        """The rarest words of an earlier question's first sentence
+        (FOLLOW_UP_WORDS of them, in their order, FOLLOW_UP_CHARS at most):
+        what a follow-up points back to. Embedding costs grow with the text (a
+        500-character turn takes 30 times a short question), so a follow-up
+        costs about what a question does, however long its history."""
+        first = next(iter(split_sentences(turn[: self.max_question_chars])), "")
+        words = self._weights.words(first)
+        rarest = set(sorted(words, key=self._weights.idf, reverse=True)[:FOLLOW_UP_WORDS])
+        return " ".join(w for w in words if w in rarest)[:FOLLOW_UP_CHARS]
 
     # --- lookups ---------------------------------------------------------------
     def articles(self) -> list[ArticleInfo]:

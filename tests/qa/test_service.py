@@ -9,7 +9,7 @@ import pytest
 from qa.answer import Answer, Citation, Turn
 from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
-from qa.service import QAService
+from qa.service import FOLLOW_UP_CHARS, QAService
 
 
 def _ids(answer: Answer) -> list[str]:
@@ -123,11 +123,8 @@ def test_highlight_marks_the_answering_sentence(fixture_service: QAService) -> N
 def test_follow_up_with_pronoun_is_searched_with_previous_question(fixture_service: QAService) -> None:
     history = [Turn(role="user", content="龙井产自哪里？"), Turn(role="assistant", content="杭州西湖。")]
     follow_up = fixture_service.ask("它有什么特点？", history=history)
-    together = fixture_service.ask("龙井产自哪里？ 它有什么特点？")
     alone = fixture_service.ask("它有什么特点？")
     assert follow_up.question == "它有什么特点？"
-    assert _ids(follow_up) == _ids(together)
-    assert [p.score for p in follow_up.passages] == [p.score for p in together.passages]
     assert _ids(follow_up)[0] == "tea#p1"
     assert _ids(alone) != _ids(follow_up)
     assert follow_up.answerable and not alone.answerable
@@ -141,7 +138,6 @@ def test_follow_up_uses_the_latest_user_turn(fixture_service: QAService) -> None
         Turn(role="assistant", content="云南的茶。"),
     ]
     follow_up = fixture_service.ask("它怎么分类？", history=history)
-    assert _ids(follow_up) == _ids(fixture_service.ask("普洱茶是什么？ 它怎么分类？"))
     assert _ids(follow_up)[0] == "tea#p2"
 
 
@@ -274,14 +270,15 @@ class RecordingEmbedder:
         return self.inner.embed_query(text)
 
 
-def test_a_follow_up_embeds_at_most_the_question_limit_of_its_history(fixture_service: QAService) -> None:
-    service = QAService(fixture_service.index, max_question_chars=50)
+def test_a_follow_up_embeds_the_subject_of_its_history_not_the_history(fixture_service: QAService) -> None:
+    service = QAService(fixture_service.index)
     recording = RecordingEmbedder(service.index.embedder)
     service.index = type(service.index)(**{**vars(service.index), "embedder": recording})
-    long_turn = "龙井产自哪里？" + "很长的上文。" * 600  # 3,607 characters
+    long_turn = "龙井产自哪里？" + "很长的上文，说了很多别的事情。" * 260  # 3,907 characters
     service.ask("它有什么特点？", history=[Turn(role="user", content=long_turn)])
-    assert [len(t) for t in recording.texts] == [50 + 1 + len("它有什么特点？")]
-    assert recording.texts[0].startswith("龙井产自哪里")  # the earlier question, normalised
+    [embedded] = recording.texts
+    assert len(embedded) <= FOLLOW_UP_CHARS + 1 + len("它有什么特点？")
+    assert embedded.startswith("龙井") and "它有什么特点" in embedded
 
 
 @pytest.mark.parametrize(
