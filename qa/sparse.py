@@ -251,7 +251,10 @@ class SparseIndex:
         order = np.argsort(lengths, kind="stable")
         fits = int(np.searchsorted(np.cumsum(lengths[order]), budget, side="right"))
         rare, common = cols[order[: max(1, fits)]], cols[order[max(1, fits):]]
-        return Match(self, self._summed(rare), common)
+        indices, indptr = self.bm25.scores["indices"], self.bm25.scores["indptr"]
+        touched = (np.concatenate([indices[indptr[c] : indptr[c + 1]] for c in rare]) if len(rare)
+                   else np.zeros(0, dtype=np.int32))
+        return Match(self, self._summed(rare), common, touched, len(rare))
 
     def _contribution(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The scores `cols` add to each of `rows`: each row looked up in each
@@ -292,14 +295,22 @@ class Match:
     index: SparseIndex
     partial: np.ndarray  # the rare terms' score of every passage
     common: np.ndarray  # columns of the terms left out of `partial`
+    touched: np.ndarray  # the rows in the rare terms' postings, once per term they hold
+    rare_terms: int
 
     def best(self, k: int) -> np.ndarray:
         """Up to `k` rows with the highest scores of the rare terms, best first
-        (a passage without one of them is no candidate)."""
-        found = np.flatnonzero(self.partial)
-        if len(found) > k:
-            found = found[np.argpartition(-self.partial[found], k - 1)[:k]]
-        return found[np.argsort(-self.partial[found], kind="stable")]
+        (a passage without one of them is no candidate). Read from the
+        postings, not from a scan of every passage: a row appears there at
+        most once per rare term, so the best k x terms entries hold the best
+        k rows."""
+        rows = self.touched
+        enough = k * max(self.rare_terms, 1)
+        if len(rows) > enough:
+            rows = rows[np.argpartition(-self.partial[rows], enough - 1)[:enough]]
+        found = np.unique(rows)
+        found = found[np.argsort(-self.partial[found], kind="stable")]
+        return found[:k]
 
     def score_rows(self, rows: np.ndarray) -> np.ndarray:
         """The BM25 score, every term counted, of each of `rows`."""
