@@ -28,6 +28,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from qa.corpus import Article
 from qa.text import sentence_spans
+from qa.turns import is_turn
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")  # a line break in a block's text, with the white space around it
 _SOURCE_LINE_END = re.compile(r"\r\n?|\n")  # how markdown-it counts source lines
@@ -259,7 +260,8 @@ def _join_tight_lists(blocks: list[_Block]) -> list[_Block]:
 
 def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
     """Join short fragments to the previous block of their section (else the
-    next), and code to the paragraph that introduces it with a colon."""
+    next), but for a turn of a conversation (`is_turn`), and code to the
+    paragraph that introduces it with a colon."""
     merged: list[_Block] = []
     pending: _Block | None = None  # a fragment waiting for the next block
     for block in blocks:
@@ -272,8 +274,8 @@ def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
         introduced = merged and merged[-1].section == block.section and merged[-1].text.endswith(_LEADS_IN)
         if block.code and introduced:
             merged[-1] = _join(merged[-1], block)  # "运行下面的命令：" and the command
-        elif len(block.text) >= min_chars:
-            merged.append(block)
+        elif len(block.text) >= min_chars or is_turn(block.text):
+            merged.append(block)  # a short question or labelled turn keeps its own passage
         elif block.text.endswith(_LEADS_IN):
             pending = block  # "技术栈分为三层：" introduces what follows
         elif merged and merged[-1].section == block.section:

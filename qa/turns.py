@@ -70,6 +70,19 @@ _NOT_LATIN_NAMES = frozenset({
 })
 
 
+def is_turn(text: str) -> bool:
+    """Whether a paragraph is a turn of a conversation on its own, however
+    short: it opens with a speaker's label ("记者：", "问：", "Q:", "张三：")
+    or it asks ("普洱茶产在哪里？"). The chunker keeps such a paragraph apart
+    from its neighbours, so that who asks and who answers stay known."""
+    label = _LABEL.match(text)
+    if label:
+        name = label.group(1)
+        if name.lower() in ASKING_LABELS or name.lower() in ANSWERING_LABELS or _is_name(name):
+            return True
+    return is_question(text)
+
+
 @lru_cache(maxsize=1)
 def _word_tags() -> dict[str, str]:
     """jieba's dictionary with each word's part of speech (`nr`: a person's name)."""

@@ -441,6 +441,17 @@ def test_tiny_fragments_merge_with_a_neighbour_in_the_same_section(body: str, te
     assert _texts(body) == texts
 
 
+INTRO = "这是开头的一段介绍，内容足够长，独立成段。"
+REPLY = "张三说：“普洱茶产于云南南部，已有上千年历史。”"
+
+
+@pytest.mark.parametrize("turn", ["记者：普洱茶产在哪里？", "**普洱茶产在哪里？**", "问：然后呢？",
+                                  "张三：是的。", "Q: Why?"])
+def test_a_short_turn_of_a_conversation_keeps_its_own_passage(turn: str) -> None:
+    body = f"{INTRO}\n\n{turn}\n\n{REPLY}\n"
+    assert _texts(body) == [INTRO, strip_markup(turn)[0], REPLY]
+
+
 def test_merged_fragment_span_covers_both_paragraphs() -> None:
     body = "技术栈分为三层：\n\n第一层是 ACP 2.0，第二层是 Helm v3，用户有 100+ 家。\n"
     article = _article(body)

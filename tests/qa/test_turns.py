@@ -75,12 +75,13 @@ SUWAN = {  # 主持人： / 苏婉： lines
     "p7": ("苏婉", A, None),
 }
 ZHOU = {  # bold questions, plain answers; the interviewee named by the title only
-    "p1": (None, Q, "p2"),  # the intro, and a short bold question the chunker joined to it
-    "p2": ("周明远", A, None),
-    "p3": ("周明远", A, None),  # 他表示，……
-    "p4": (None, Q, "p5"),  # **……为什么这样选？**
-    "p5": ("周明远", A, None),  # “……”周明远笑着说，“……”
-    "p6": ("周明远", A, None),
+    "p1": (None, N, None),  # the intro
+    "p2": (None, Q, "p3"),  # a short bold question: a passage of its own, not joined to the intro
+    "p3": ("周明远", A, None),
+    "p4": ("周明远", A, None),  # 他表示，……
+    "p5": (None, Q, "p6"),  # **……为什么这样选？**
+    "p6": ("周明远", A, None),  # “……”周明远笑着说，“……”
+    "p7": ("周明远", A, None),
 }
 KELLER = {  # Q: / A:, "…," Keller said.
     "p1": ("Maria Keller", A, None),
@@ -288,6 +289,15 @@ def test_ranked_passages_and_citations_carry_the_speaker(interview_service: QASe
 def test_the_answer_ranks_above_the_question_that_echoes_the_asker(interview_service: QAService) -> None:
     ids = [p.id for p in interview_service.ask("一个新项目刚开源的时候最难的是什么？").passages]
     assert ids[:2] == ["suwan-podcast#p5", "suwan-podcast#p4"]
+
+
+def test_a_short_question_is_a_turn_whose_answer_ranks_first(interview_service: QAService) -> None:
+    """The bold question "为什么你认为分布式数据库会成为主流？" is shorter than
+    min_passage_chars: it keeps its own passage, so its answer, and who gives
+    it, are known."""
+    answer = interview_service.ask("为什么分布式数据库会成为主流？")
+    assert [p.id for p in answer.passages[:2]] == ["zhou-mingyuan#p3", "zhou-mingyuan#p2"]
+    assert answer.passages[0].speaker == "周明远"
 
 
 @pytest.mark.model
