@@ -13,8 +13,8 @@ index for finding the nearest ones, and the JSON manifest beside them.
   millisecond; an HNSW graph over float16 codes beyond, whose candidates the
   caller rescores from the matrix (over 8-bit codes, the graph's recall@10
   against exact search was 0.986-0.989 on DRCD, quantisation flipping
-  near-ties whatever efSearch; over float16, 0.995-0.998). The FAISS file is memory-mapped too where
-  FAISS allows it.
+  near-ties whatever efSearch; over float16, 0.995-0.998). The FAISS file
+  is memory-mapped too where FAISS allows it.
 """
 
 from __future__ import annotations
