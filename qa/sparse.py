@@ -232,6 +232,11 @@ class SparseIndex:
         """The BM25 score of every passage (zeros when no term is indexed)."""
         return self._summed(np.array(self.columns(terms), dtype=np.int64))
 
+    def score_rows(self, terms: Iterable[str], rows: np.ndarray) -> np.ndarray:
+        """The BM25 score of each of `rows`, every term looked up in its
+        postings (no pass over every passage)."""
+        return self._contribution(np.array(self.columns(terms), dtype=np.int64), rows)
+
     def _summed(self, cols: np.ndarray) -> np.ndarray:
         """The scores of `cols` summed for every passage. A column lists each
         passage once, so a plain indexed add is exact; bm25s's `np.add.at`

@@ -403,6 +403,16 @@ def test_phrase_retriever_prefers_the_words_in_question_order(tmp_path: Path) ->
     assert scores[2] == 0
 
 
+def test_phrase_retriever_rescores_the_other_parts_candidates(tmp_path: Path) -> None:
+    """It names no candidates (the words part finds the passages that hold
+    the question's phrases) and scores any row exactly as full scoring does."""
+    phrases = PhraseRetriever(_sparse([phrase_terms(d) for d in PHRASE_DOCS], tmp_path))
+    query = Query("灵雀云最早的技术选型是什么？", [], phrases=phrase_terms("灵雀云最早的技术选型是什么？"))
+    assert phrases.candidates(query, 5).tolist() == []
+    rows = np.array([2, 0, 1, 0])
+    np.testing.assert_allclose(phrases.score_rows(query, rows), phrases.scores(query)[rows], rtol=1e-6)
+
+
 def test_phrase_retriever_of_passages_without_phrases(tmp_path: Path) -> None:
     phrases = PhraseRetriever(_sparse([phrase_terms("ls"), phrase_terms("！")], tmp_path))  # one unit, none
     query = Query("ls", [], phrases=phrase_terms("ls -la 命令"))

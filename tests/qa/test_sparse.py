@@ -85,6 +85,13 @@ def test_scores_of_some_rows_equal_those_of_every_row(built: SparseIndex, terms:
     np.testing.assert_allclose(match.score_rows(rows), built.scores(terms)[rows], rtol=1e-6)
 
 
+@pytest.mark.parametrize("terms", [["w1"], ["w3", "w200", "龙井", "nowhere"], WORDS[:40], []])
+def test_scores_of_rows_read_from_the_postings_equal_those_of_every_row(built: SparseIndex,
+                                                                        terms: list[str]) -> None:
+    rows = np.array([0, 7, 499, 3, 250, 7])
+    np.testing.assert_allclose(built.score_rows(terms, rows), built.scores(terms)[rows], rtol=1e-6)
+
+
 @pytest.mark.parametrize("terms", [["w1"], ["w3", "w200"], WORDS[:40]])
 def test_best_within_the_budget_is_the_top_of_all_scores(built: SparseIndex, terms: list[str]) -> None:
     scores = built.scores(terms)
