@@ -392,9 +392,12 @@ class Index:
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
                    bm25, phrases, dense, hybrid, np.load(folder / "sentences.where.npy"), start)
 
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.embed_query(normalize(text))
+
     def query(self, text: str, embed: bool = True) -> Query:
         """Terms and (unless `embed` is false) the vector of a question."""
-        vector = self.embedder.embed_query(normalize(text)) if embed else None
+        vector = self.embed_query(text) if embed else None
         return Query(text, query_terms(self.tokenizer, text), vector,
                      phrases=list(dict.fromkeys(phrase_terms(text))),
                      cross_lingual=mostly_cjk(text) != self.corpus_is_cjk)
