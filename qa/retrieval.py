@@ -221,23 +221,19 @@ class DenseRetriever:
         return self._index.search(_vector(query), k).rows
 
     def passage_cosines(self, query: Query, rows: np.ndarray) -> np.ndarray:
-        return self._passages.cosines(_vector(query), rows)
+        cosines = self._cosines(query, rows)
+        return cosines.passage[cosines.at(rows)]
 
     def best_sentences(self, query: Query, rows: np.ndarray) -> np.ndarray:
         """Each passage's best cosine: its own or its best sentence's."""
-        best = self.passage_cosines(query, rows)
-        starts, ends = self._start[rows], self._start[np.asarray(rows) + 1]
-        counts = ends - starts
-        if counts.sum():
-            owners = np.repeat(np.arange(len(rows)), counts)
-            within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-            np.maximum.at(best, owners, self._sentences.cosines(_vector(query), starts[owners] + within))
-        return best
+        cosines = self._cosines(query, rows)
+        return cosines.best[cosines.at(rows)]
 
     def sentence_cosines(self, query: Query, row: int) -> np.ndarray:
         """Cosines of the passage's embedded sentences (see `Index.sentence_numbers`)."""
-        start, end = int(self._start[row]), int(self._start[row + 1])
-        return self._sentences.cosines(_vector(query), slice(start, end))
+        cosines = self._cosines(query, np.array([row]))
+        at = int(cosines.at(np.array([row]))[0])
+        return cosines.sentences[cosines.first[at] : cosines.first[at + 1]]
 
     def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
         passage = self.passage_cosines(query, rows)
@@ -246,9 +242,52 @@ class DenseRetriever:
         w = self._sentence_weight
         return (1 - w) * passage + w * self.best_sentences(query, rows)
 
+    def _cosines(self, query: Query, rows: np.ndarray) -> _Cosines:
+        """The question's cosines to `rows` and to their sentences, computed
+        once a question: fusion scores the candidates, and answerability and
+        answer extraction read the best of them again."""
+        key = ("cosines", id(self))
+        known: _Cosines | None = query.memo.get(key)
+        rows = np.asarray(rows, dtype=np.int64)
+        if known is None or not known.holds(rows):
+            wanted = rows if known is None else np.concatenate([known.rows, rows])
+            known = query.memo[key] = self._computed(_vector(query), np.unique(wanted))
+        return known
+
+    def _computed(self, vector: np.ndarray, rows: np.ndarray) -> _Cosines:
+        starts, counts = self._start[rows], self._start[rows + 1] - self._start[rows]
+        first = np.concatenate([[0], np.cumsum(counts)])
+        numbers = np.repeat(starts - first[:-1], counts) + np.arange(first[-1])
+        sentences = self._sentences.cosines(vector, numbers)
+        passage = self._passages.cosines(vector, rows)
+        best = passage.copy()
+        some = counts > 0
+        if some.any():
+            best[some] = np.maximum(best[some], np.maximum.reduceat(sentences, first[:-1][some]))
+        return _Cosines(rows, passage, best, sentences, first)
+
     def search(self, query: Query, k: int) -> list[Hit]:
         rows = self.candidates(query, max(k, CANDIDATES))
         return top_hits(self.score_rows(query, rows), k, rows)
+
+
+@dataclass(frozen=True)
+class _Cosines:
+    """A question's cosines to some passages (`rows`, sorted) and to their sentences."""
+
+    rows: np.ndarray
+    passage: np.ndarray
+    best: np.ndarray  # the passage's own or its best sentence's, whichever is higher
+    sentences: np.ndarray  # those of rows[i] are sentences[first[i] : first[i + 1]]
+    first: np.ndarray
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """Where each of `rows` (all held) stands in `rows`."""
+        return np.searchsorted(self.rows, rows)
+
+    def holds(self, rows: np.ndarray) -> bool:
+        at = np.minimum(self.at(rows), len(self.rows) - 1)
+        return bool(len(self.rows)) and bool((self.rows[at] == rows).all())
 
 
 def _vector(query: Query) -> np.ndarray:
