@@ -21,8 +21,6 @@ from qa.text import CJK_CHAR, comparable, normalize
 _VERSIONED_NAME = re.compile(r"(?<![a-z0-9])[a-z][a-z\-]*\s*v?\d+(?:\.\d+)*(?![a-z0-9])", re.IGNORECASE)
 
 
-_SEPARATOR = "\x00"  # no normalisation changes it, and no passage holds it
-
 # A question in another language than the articles counts as answered when at
 # least half of its (weighted) words are found through the dictionary: 0.9 x 0.5
 # reaches the answer threshold (0.45).
@@ -41,7 +39,6 @@ class TermWeights:
     def __init__(self, index: Index):
         self._index = index
         self.idf = lru_cache(maxsize=65536)(self._idf)
-        self.sentences = lru_cache(maxsize=4096)(self._sentences)
         self.text = lru_cache(maxsize=4096)(self._text)
 
     def _idf(self, word: str) -> float:
@@ -62,12 +59,9 @@ class TermWeights:
     def _text(self, row: int) -> str:
         return "".join(self.sentences(row))  # sentences cover every character but white space
 
-    def _sentences(self, row: int) -> tuple[str, ...]:
-        """The passage's sentences in comparable form, normalised in one call
-        (a call per sentence cost a millisecond a question)."""
-        passage = self._index.passages[row]
-        joined = _SEPARATOR.join(passage.text[s:e] for s, e in passage.sentences)
-        return tuple(comparable(joined).split(_SEPARATOR)) if passage.sentences else ()
+    def sentences(self, row: int) -> tuple[str, ...]:
+        """Passage `row`'s sentences in comparable form."""
+        return self._index.passages[row].plain or ()
 
     def words(self, question: str) -> list[str]:
         """The question's content words, versioned names kept whole."""

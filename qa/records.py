@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from qa.corpus import Article
+from qa.text import comparable_sentences
 from qa.turns import NARRATES
 
 
@@ -40,6 +41,15 @@ class PassageRecord:
     speaker: str | None = None
     role: str = NARRATES
     answered_by: str | None = None
+    # Each sentence in comparable form (qa.text.comparable), what the
+    # question's words are looked for in: computed once, when the index is
+    # built, not for each question (an index written without it computes it
+    # when a record is read).
+    plain: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.plain is None:
+            object.__setattr__(self, "plain", comparable_sentences(self.text, self.sentences))
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -50,5 +60,6 @@ class PassageRecord:
             **{**data,
                "span": tuple(data["span"]),
                "sentences": tuple(tuple(s) for s in data["sentences"]),
-               "links": tuple(data.get("links", ()))}
+               "links": tuple(data.get("links", ())),
+               "plain": None if data.get("plain") is None else tuple(data["plain"])}
         )
