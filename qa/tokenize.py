@@ -44,6 +44,9 @@ class Tokenizer:
 
     def __init__(self, user_dict: Path | None = None):
         self._user_dict = user_dict
+        # A question is cut for retrieval and again for answerability (with
+        # its versioned names taken out, most often nothing): cut it once.
+        self._cut = lru_cache(maxsize=64)(self._cut_uncached)
 
     @cached_property
     def _jieba(self) -> jieba.Tokenizer:
@@ -65,11 +68,14 @@ class Tokenizer:
         return frozenset(w for w in self.stopwords if len(w) == 1) | frozenset("个些哪几么啥吗呢")
 
     def tokens(self, text: str) -> list[str]:
+        return list(self._cut(normalize(text).lower()))
+
+    def _cut_uncached(self, text: str) -> tuple[str, ...]:
         out = []
-        for token in self._jieba.lcut_for_search(normalize(text).lower()):
+        for token in self._jieba.lcut_for_search(text):
             if _WORD.search(token):
                 out.extend(self.synonyms.get(token, [token]))
-        return out
+        return tuple(out)
 
     def content_tokens(self, text: str) -> list[str]:
         """Tokens without stop words: what a question is about."""
