@@ -19,7 +19,7 @@ MIN_TERM_CHARS and does not occur in the article's text before the sentence
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from urllib.parse import quote
 
 # A clause ends at a comma, enumeration comma, semicolon or colon.
@@ -28,7 +28,7 @@ _EDGE = "，,；;：:、 "
 MIN_TERM_CHARS = 10
 
 
-def text_fragment(sentence: str, before: str = "") -> str | None:
+def text_fragment(sentence: str, before: Container[str] = "") -> str | None:
     """`:~:text=…` for the sentence as it reads on the page, or None for no
     text; `before` is the article's text before it, where `start` must not occur."""
     sentence = " ".join(sentence.split())
@@ -56,7 +56,7 @@ def _enough(clauses: list[str], unique: Callable[[str], bool], reverse: bool = F
     return clauses
 
 
-def cited_url(url: str | None, sentence: str, before: str = "") -> str | None:
+def cited_url(url: str | None, sentence: str, before: Container[str] = "") -> str | None:
     """`url` with a text fragment for `sentence` (the URL as it is when it
     already has a fragment of its own, or there is no text)."""
     fragment = text_fragment(sentence, before)

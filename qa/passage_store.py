@@ -81,12 +81,12 @@ class PassageStore:
         start, end = int(self._offsets[row]), int(self._offsets[row + 1])
         return PassageRecord.from_json(json.loads(self._lines[start:end]))
 
-    def article_text_before(self, row: int, limit: int = 200_000) -> str:
+    def article_text_before(self, row: int, limit: int = 200_000) -> RawText:
         """The raw records of the passages of row's article before it (at most
-        `limit` bytes back), as text: to tell whether words occur earlier in
-        the article, without parsing each record."""
+        `limit` bytes back), searched in place: to tell whether words occur
+        earlier in the article, without decoding or parsing a record."""
         start = max(int(self._offsets[self._article_starts[row]]), int(self._offsets[row]) - limit)
-        return self._lines[start : int(self._offsets[row])].decode("utf-8", errors="ignore")
+        return RawText(self._lines, start, int(self._offsets[row]))
 
     def row_of(self, passage_id: str) -> int | None:
         """The row of the passage with this id, or None."""
@@ -107,3 +107,13 @@ class PassageStore:
 
     def __len__(self) -> int:
         return self.size
+
+
+class RawText:
+    """A stretch of the records file; `text in raw` searches its UTF-8 bytes."""
+
+    def __init__(self, lines: mmap.mmap | bytes, start: int, end: int):
+        self._lines, self._start, self._end = lines, start, end
+
+    def __contains__(self, text: str) -> bool:
+        return self._lines.find(text.encode(), self._start, self._end) != -1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -213,12 +213,22 @@ class QAService:
                         article_url=article.url, section=record.section, paragraph=record.paragraph,
                         speaker=record.speaker)
 
-    def _text_before(self, row: int, offset: int) -> str:
+    def _text_before(self, row: int, offset: int) -> Container[str]:
         """The article's text before `offset` of passage `row`, for a text
         fragment to be unique (the earlier passages' raw records: their other
         fields can only make a start longer than it needs to be)."""
         passages = self.index.passages
-        return f"{passages.article_text_before(row)}\n{passages[row].text[:offset]}"
+        return _Either(passages.article_text_before(row), passages[row].text[:offset])
+
+
+class _Either:
+    """Two texts searched as one (`text in either`), neither copied into the other."""
+
+    def __init__(self, *texts: Container[str]):
+        self._texts = texts
+
+    def __contains__(self, text: object) -> bool:
+        return any(text in t for t in self._texts)
 
 
 def _valid_unicode(text: str, what: str) -> None:

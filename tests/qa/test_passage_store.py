@@ -56,9 +56,13 @@ def test_article_text_before_a_passage(tmp_path: Path) -> None:
         writer.write(record)
     writer.close()
     store = PassageStore(tmp_path)
-    assert store.article_text_before(0) == ""  # the first of its article
+    assert "a#p" not in store.article_text_before(0) and "第" not in store.article_text_before(0)
     assert "第1段" in store.article_text_before(1) and "a#p1" in store.article_text_before(1)
     before = store.article_text_before(4)  # b#p3: b's p1 and p2, nothing of a
     assert "b#p1" in before and "b#p2" in before and "a#p" not in before
     short = store.article_text_before(4, limit=50)  # the last 50 bytes at most
-    assert 0 < len(short.encode()) <= 50 and before.endswith(short)
+    raw = (tmp_path / "passages.jsonl").read_bytes()
+    end = raw.index(b'"b#p3"') - len(b'{"id": ')  # where b#p3's line begins
+    assert raw[end - 30 : end].decode(errors="ignore") in short
+    assert raw[end - 60 : end].decode(errors="ignore") not in short
+    assert "b#p1" not in short
