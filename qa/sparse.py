@@ -265,10 +265,10 @@ class SparseIndex:
         term's posting list, which is sorted by passage."""
         data, indices, indptr = (self.bm25.scores[name] for name in ("data", "indices", "indptr"))
         out = np.zeros(len(rows), dtype=np.float32)
-        for col in cols:
-            start, end = int(indptr[col]), int(indptr[col + 1])
+        for start, end in zip(indptr[cols].tolist(), indptr[cols + 1].tolist(), strict=True):
             postings = indices[start:end]
-            at = np.minimum(np.searchsorted(postings, rows), end - start - 1)
+            at = postings.searchsorted(rows)
+            at[at == end - start] = 0  # past the last posting: no match, any position will do
             held = postings[at] == rows
             out[held] += data[start:end][at[held]]
         return out
