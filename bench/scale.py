@@ -114,7 +114,17 @@ def build(size: int, folder: Path) -> dict:
             "build_peak_rss_mb": round(rss_mb()["VmHWM"])}
 
 
+def warm_page_cache(folder: Path, chunk: int = 1 << 24) -> None:
+    """Read every file of the index once, as a server that has run a while
+    finds them in the page cache: a cold cache times the disk, not the index."""
+    for path in sorted(p for p in folder.resolve().rglob("*") if p.is_file()):
+        with path.open("rb") as file:
+            while file.read(chunk):
+                pass
+
+
 def serve(folder: Path, questions: int) -> dict:
+    warm_page_cache(folder / "current")
     embedder = TextHashEmbedder()
     index = Index.load(folder, embedder, Tokenizer())
     service = QAService(index, cache_size=0)
