@@ -231,9 +231,13 @@ class DenseRetriever:
 
     def sentence_cosines(self, query: Query, row: int) -> np.ndarray:
         """Cosines of the passage's embedded sentences (see `Index.sentence_numbers`)."""
-        cosines = self._cosines(query, np.array([row]))
-        at = int(cosines.at(np.array([row]))[0])
-        return cosines.sentences[cosines.first[at] : cosines.first[at + 1]]
+        return self.sentence_cosines_of(query, np.array([row]))[0]
+
+    def sentence_cosines_of(self, query: Query, rows: np.ndarray) -> list[np.ndarray]:
+        """`sentence_cosines` of each of `rows`."""
+        cosines = self._cosines(query, rows)
+        first = cosines.first.tolist()
+        return [cosines.sentences[first[at] : first[at + 1]] for at in cosines.at(rows).tolist()]
 
     def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
         passage = self.passage_cosines(query, rows)

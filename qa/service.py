@@ -120,21 +120,25 @@ class QAService:
         asked = extract.Question(search_text, tuple(words), tuple(weights.idf(w) for w in words),
                                  self.index.tokenizer.stop_chars, extract.expected_kind(question))
         rows = [h.row for h in hits]
-        own = self.index.dense.passage_cosines(query, np.array(rows, dtype=np.int64)) if rows else []
         inputs = [extract.Passage(self.index.passages[row].text, self.index.passages[row].sentences,
-                                  weights.sentences(row), self._sentence_cosines(query, row, float(cosine)),
-                                  self._topic(row))
-                  for row, cosine in zip(rows, own, strict=True)]
+                                  weights.sentences(row), cosines, self._topic(row))
+                  for row, cosines in zip(rows, self._sentence_cosines(query, rows), strict=True)]
         return asked, inputs
 
-    def _sentence_cosines(self, query: Query, row: int, own: float) -> tuple[float, ...]:
-        """The question's cosine to each sentence of passage `row`; a sentence
-        without a vector of its own (shorter than 6 characters, or its
-        passage's only one) takes the passage's, `own`."""
-        index = self.index
-        cosines = np.full(len(index.passages[row].sentences), own, dtype=np.float32)
-        cosines[index.sentence_numbers(row)] = index.dense.sentence_cosines(query, row)
-        return tuple(cosines.tolist())
+    def _sentence_cosines(self, query: Query, rows: list[int]) -> list[tuple[float, ...]]:
+        """The question's cosine to each sentence of each passage of `rows`; a
+        sentence without a vector of its own (shorter than 6 characters, or
+        its passage's only one) takes the passage's."""
+        index, wanted = self.index, np.array(rows, dtype=np.int64)
+        if not rows:
+            return []
+        out = []
+        for row, own, embedded in zip(rows, index.dense.passage_cosines(query, wanted).tolist(),
+                                      index.dense.sentence_cosines_of(query, wanted), strict=True):
+            cosines = np.full(len(index.passages[row].sentences), own, dtype=np.float32)
+            cosines[index.sentence_numbers(row)] = embedded
+            out.append(tuple(cosines.tolist()))
+        return out
 
     def _topic_of(self, row: int) -> str:
         """The article's title and the passage's section, comparable form."""
