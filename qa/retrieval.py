@@ -229,12 +229,9 @@ class DenseRetriever:
         cosines = self._cosines(query, rows)
         return cosines.best[cosines.at(rows)]
 
-    def sentence_cosines(self, query: Query, row: int) -> np.ndarray:
-        """Cosines of the passage's embedded sentences (see `Index.sentence_numbers`)."""
-        return self.sentence_cosines_of(query, np.array([row]))[0]
-
-    def sentence_cosines_of(self, query: Query, rows: np.ndarray) -> list[np.ndarray]:
-        """`sentence_cosines` of each of `rows`."""
+    def sentence_cosines(self, query: Query, rows: np.ndarray) -> list[np.ndarray]:
+        """For each of `rows`, the cosines of its embedded sentences (see
+        `Index.sentence_numbers`)."""
         cosines = self._cosines(query, rows)
         first = cosines.first.tolist()
         return [cosines.sentences[first[at] : first[at + 1]] for at in cosines.at(rows).tolist()]

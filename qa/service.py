@@ -134,7 +134,7 @@ class QAService:
             return []
         out = []
         for row, own, embedded in zip(rows, index.dense.passage_cosines(query, wanted).tolist(),
-                                      index.dense.sentence_cosines_of(query, wanted), strict=True):
+                                      index.dense.sentence_cosines(query, wanted), strict=True):
             cosines = np.full(len(index.passages[row].sentences), own, dtype=np.float32)
             cosines[index.sentence_numbers(row)] = embedded
             out.append(tuple(cosines.tolist()))

@@ -243,7 +243,8 @@ def test_sentence_vectors_are_those_of_their_sentences(loaded: Index, hashing: t
         query = loaded.query(passage.text)
         expected = embedder.embed_documents(texts) @ query.vector if texts else np.zeros(0)
         # 8-bit codes: within 0.01 of the float cosine (other sentences differ by far more)
-        np.testing.assert_allclose(loaded.dense.sentence_cosines(query, row), expected, atol=0.01)
+        cosines = loaded.dense.sentence_cosines(query, np.array([row]))[0]
+        np.testing.assert_allclose(cosines, expected, atol=0.01)
     assert sum(len(loaded.sentence_numbers(r)) for r in range(len(loaded.passages))) == 10
 
 

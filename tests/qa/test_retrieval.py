@@ -300,10 +300,9 @@ def test_dense_sentence_cosines_are_those_of_the_passages_sentences(dense_data) 
     passages, sentences, owners, queries = dense_data
     dense = _dense(passages, sentences, owners)
     query = Query("q", [], queries[0])
-    for row in range(12):
-        np.testing.assert_allclose(dense.sentence_cosines(query, row), sentences[owners == row] @ queries[0],
-                                   atol=1e-5)
-    assert len(dense.sentence_cosines(query, 10)) == 0
+    for row, cosines in enumerate(dense.sentence_cosines(query, np.arange(12))):
+        np.testing.assert_allclose(cosines, sentences[owners == row] @ queries[0], atol=1e-5)
+    assert len(dense.sentence_cosines(query, np.array([10]))[0]) == 0
 
 
 def test_dense_without_sentences_is_passage_cosine(dense_data) -> None:
