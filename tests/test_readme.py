@@ -171,3 +171,15 @@ def test_qa_ask_example_shows_what_it_prints_to_a_pipe(
         f"the README's `qa {shlex.join(args)}` example no longer shows what it prints to a pipe; "
         f"README lines it does not print: {unmatched or 'none (they are out of order)'}. It printed "
         f"(shorten passage text or leave out lines with {CUT} if you like):\n{out}")
+
+
+# --- candidates first ------------------------------------------------------------------------------
+def test_the_examples_answer_as_full_scoring_does(seed_service: QAService) -> None:
+    """The README's example questions get the same answer and passages from
+    candidates-first retrieval as from scoring every passage (`--exhaustive`)."""
+    questions = [curl_example()[1]["question"], qa_ask_example()[0][1]]
+    full = QAService(seed_service.index, exhaustive=True)
+    for question in questions:
+        fast, slow = seed_service.ask(question), full.ask(question)
+        assert fast.answer == slow.answer, question
+        assert [p.id for p in fast.passages] == [p.id for p in slow.passages], question
