@@ -130,7 +130,7 @@ def serve(folder: Path, questions: int) -> dict:
     index = Index.load(folder, embedder, Tokenizer())
     service = QAService(index, cache_size=0)
     _, pool = _load_sets()
-    *asked, = random.Random(2).sample(pool, questions + 10)
+    asked = random.Random(2).sample(pool, questions + 10)
     for question in asked[questions:]:  # warm up (tokenizer, first page faults) on questions not timed
         service.ask(question)
     asked = asked[:questions]
