@@ -129,9 +129,9 @@ class QAService:
         """The question's cosine to each sentence of each passage of `rows`; a
         sentence without a vector of its own (shorter than 6 characters, or
         its passage's only one) takes the passage's."""
-        index, wanted = self.index, np.array(rows, dtype=np.int64)
         if not rows:
             return []
+        index, wanted = self.index, np.array(rows, dtype=np.int64)
         out = []
         for row, own, embedded in zip(rows, index.dense.passage_cosines(query, wanted).tolist(),
                                       index.dense.sentence_cosines(query, wanted), strict=True):
