@@ -26,6 +26,7 @@ import math
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -48,6 +49,11 @@ _RUN = np.dtype([("term", "<u8"), ("doc", "<i4"), ("tf", "<u4")])
 
 def term_hash(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
+
+
+# Questions share most of their terms (什么, 是, their bigrams): a question's
+# forty-odd terms hashed again cost more than looking them up.
+_question_term_hash = lru_cache(maxsize=16384)(term_hash)
 
 
 def term_hashes(terms: Iterable[str], memo: dict[str, int] | None = None) -> np.ndarray:
@@ -224,7 +230,7 @@ class SparseIndex:
 
     def columns(self, terms: Iterable[str]) -> list[int]:
         """The columns of those `terms` the index holds."""
-        hashes = term_hashes(terms)
+        hashes = np.array([_question_term_hash(term) for term in terms], dtype=np.uint64)
         if not len(hashes) or not len(self.vocab):
             return []
         cols = np.minimum(np.searchsorted(self.vocab, hashes), len(self.vocab) - 1)
