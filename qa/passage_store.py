@@ -69,6 +69,8 @@ class PassageStore:
         self._article_starts = np.load(folder / _ARTICLE_STARTS, mmap_mode="r").view(np.ndarray)
         with (folder / _LINES).open("rb") as file:
             self._lines = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
+        if self.size:  # records are read a few at a time: no read-ahead around them
+            self._lines.madvise(mmap.MADV_RANDOM)
         self.get = lru_cache(maxsize=cached)(self._read)
 
     @property

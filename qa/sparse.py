@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import json
 import math
+import mmap
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -221,6 +222,9 @@ class SparseIndex:
     def load(cls, folder: Path) -> SparseIndex:
         bm25 = bm25s.BM25.load(str(folder), mmap=True, load_corpus=False, show_progress=False)
         for name in ("data", "indices", "indptr"):  # np.memmap's indexing costs microseconds a call
+            mapped = getattr(bm25.scores[name], "_mmap", None)
+            if mapped is not None:  # a question reads a few posting lists: no read-ahead around them
+                mapped.madvise(mmap.MADV_RANDOM)
             bm25.scores[name] = bm25.scores[name].view(np.ndarray)
         return cls(bm25, np.load(folder / _TERMS, mmap_mode="r").view(np.ndarray))
 
