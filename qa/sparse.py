@@ -25,7 +25,7 @@ import json
 import math
 import mmap
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -254,40 +254,43 @@ class SparseIndex:
         postings (no pass over every passage)."""
         return self._contribution(np.array(self.columns(terms), dtype=np.int64), rows)
 
+    def _postings(self, cols: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Each column's posting list: its rows (sorted) and their scores."""
+        data, indices, indptr = (self.bm25.scores[name] for name in ("data", "indices", "indptr"))
+        # Python ints from one lookup: a numpy scalar per column costs microseconds.
+        for start, end in zip(indptr[cols].tolist(), indptr[cols + 1].tolist(), strict=True):
+            yield indices[start:end], data[start:end]
+
     def _summed(self, cols: np.ndarray) -> np.ndarray:
         """The scores of `cols` summed for every passage. A column lists each
         passage once, so a plain indexed add is exact; bm25s's `np.add.at`
         does the same several times slower."""
-        data, indices, indptr = (self.bm25.scores[name] for name in ("data", "indices", "indptr"))
         scores = np.zeros(self.size, dtype=np.float32)
-        for col in cols:
-            start, end = int(indptr[col]), int(indptr[col + 1])
-            scores[indices[start:end]] += data[start:end]
+        for rows, values in self._postings(cols):
+            scores[rows] += values
         return scores
 
     def match(self, terms: Iterable[str], budget: int = POSTINGS_BUDGET) -> Match:
         """A question's terms scored against the index: see `Match`."""
         cols = np.array(self.columns(terms), dtype=np.int64)
-        indices, indptr = self.bm25.scores["indices"], self.bm25.scores["indptr"]
+        indptr = self.bm25.scores["indptr"]
         lengths = indptr[cols + 1] - indptr[cols]
         order = np.argsort(lengths, kind="stable")
         fits = int(np.searchsorted(np.cumsum(lengths[order]), budget, side="right"))
         rare, common = cols[order[: max(1, fits)]], cols[order[max(1, fits):]]
-        touched = (np.concatenate([indices[indptr[c] : indptr[c + 1]] for c in rare]) if len(rare)
+        touched = (np.concatenate([rows for rows, _ in self._postings(rare)]) if len(rare)
                    else np.zeros(0, dtype=np.int32))
         return Match(self, self._summed(rare), common, touched, len(rare))
 
     def _contribution(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The scores `cols` add to each of `rows`: each row looked up in each
         term's posting list, which is sorted by passage."""
-        data, indices, indptr = (self.bm25.scores[name] for name in ("data", "indices", "indptr"))
         out = np.zeros(len(rows), dtype=np.float32)
-        for start, end in zip(indptr[cols].tolist(), indptr[cols + 1].tolist(), strict=True):
-            postings = indices[start:end]
+        for postings, values in self._postings(cols):
             at = postings.searchsorted(rows)
-            at[at == end - start] = 0  # past the last posting: no match, any position will do
+            at[at == len(postings)] = 0  # past the last posting: no match, any position will do
             held = postings[at] == rows
-            out[held] += data[start:end][at[held]]
+            out[held] += values[at[held]]
         return out
 
     def document_frequency(self, term: str) -> int:
