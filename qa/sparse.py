@@ -285,13 +285,16 @@ class SparseIndex:
     def _contribution(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The scores `cols` add to each of `rows`: each row looked up in each
         term's posting list, which is sorted by passage."""
-        out = np.zeros(len(rows), dtype=np.float32)
-        for postings, values in self._postings(cols):
-            at = postings.searchsorted(rows)
-            at[at == len(postings)] = 0  # past the last posting: no match, any position will do
-            held = postings[at] == rows
-            out[held] += values[at[held]]
-        return out
+        data, indices, indptr = (self.bm25.scores[name] for name in ("data", "indices", "indptr"))
+        starts, ends = indptr[cols], indptr[cols + 1]
+        # Where each row would stand in each term's list: one search per term,
+        # the rest in whole-array steps (per-term steps cost microseconds each).
+        at = np.empty((len(cols), len(rows)), dtype=np.int64)
+        for term, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+            at[term] = indices[start:end].searchsorted(rows)
+        at = np.minimum(at + starts[:, None], ends[:, None] - 1)  # past a list's end: its last entry
+        held = indices[at] == rows
+        return np.where(held, data[at], 0).sum(axis=0, dtype=np.float32)
 
     def document_frequency(self, term: str) -> int:
         cols = self.columns([term])
