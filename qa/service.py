@@ -121,7 +121,7 @@ class QAService:
                                  self.index.tokenizer.stop_chars, extract.expected_kind(question))
         rows = [h.row for h in hits]
         inputs = [extract.Passage(self.index.passages[row].text, self.index.passages[row].sentences,
-                                  weights.sentences(row), cosines, self._topic(row))
+                                  weights.sentences(row), cosines, self._topic_of_row(row))
                   for row, cosines in zip(rows, self._sentence_cosines(query, rows), strict=True)]
         return asked, inputs
 
@@ -140,10 +140,13 @@ class QAService:
             out.append(tuple(cosines.tolist()))
         return out
 
-    def _topic_of(self, row: int) -> str:
-        """The article's title and the passage's section, comparable form."""
+    def _topic_of_row(self, row: int) -> str:
         record = self.index.passages[row]
-        return comparable(f"{self.index.articles[record.article_id].title} {record.section or ''}")
+        return self._topic(record.article_id, record.section)
+
+    def _topic_of(self, article_id: str, section: str | None) -> str:
+        """The article's title and the passage's section, comparable form."""
+        return comparable(f"{self.index.articles[article_id].title} {section or ''}")
 
     # --- input ---------------------------------------------------------------
     def _valid_question(self, question: str) -> str:

@@ -54,7 +54,17 @@ def _t2s() -> opencc.OpenCC:
 
 def normalize(text: str) -> str:
     """NFKC (full-width → half-width, compatibility forms), Traditional → Simplified."""
+    if len(text) <= _REMEMBERED_CHARS:  # a question: its parts each normalise it again
+        return _normalize_short(text)
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     return _t2s().convert(unicodedata.normalize("NFKC", text))
+
+
+_REMEMBERED_CHARS = 512
+_normalize_short = lru_cache(maxsize=256)(_normalize)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
