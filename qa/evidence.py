@@ -25,6 +25,7 @@ _VERSIONED_NAME = re.compile(r"(?<![a-z0-9])[a-z][a-z\-]*\s*v?\d+(?:\.\d+)*(?![a
 # least half of its (weighted) words are found through the dictionary: 0.9 x 0.5
 # reaches the answer threshold (0.45).
 CROSS_LINGUAL_WEIGHT = 0.9
+IDF_MEMO = 65_536  # words whose weight is remembered
 
 
 class TermWeights:
@@ -38,23 +39,32 @@ class TermWeights:
 
     def __init__(self, index: Index):
         self._index = index
-        self.idf = lru_cache(maxsize=65536)(self._idf)
+        self._idf: dict[str, float] = {}
         self.text = lru_cache(maxsize=4096)(self._text)
 
-    def _idf(self, word: str) -> float:
-        return math.log(1 + self._index.size / (self._document_frequency(word) + 0.5))
+    def idf(self, word: str) -> float:
+        if word not in self._idf:
+            self._learn([word])
+        return self._idf[word]
 
-    def _document_frequency(self, word: str) -> int:
-        """Passages that hold `word`: its own count as a BM25 term; for a word
-        the index does not hold whole (a versioned name, a word jieba cut
-        otherwise in the passages), the fewest passages that hold one of its
-        parts, an upper bound."""
-        bm25 = self._index.bm25
-        df = bm25.document_frequency(word)
-        if df:
-            return df
+    def _learn(self, words: list[str]) -> None:
+        """Weigh those of `words` not weighed yet, their document frequencies
+        looked up together (a lookup each costs ~20 us)."""
+        new = [w for w in dict.fromkeys(words) if w not in self._idf]
+        if not new:
+            return
+        if len(self._idf) + len(new) > IDF_MEMO:  # a speed-up, not a vocabulary: keep it bounded
+            self._idf.clear()
+        for word, df in zip(new, self._index.bm25.document_frequencies(new), strict=True):
+            df = df or self._parts_frequency(word)
+            self._idf[word] = math.log(1 + self._index.size / (df + 0.5))
+
+    def _parts_frequency(self, word: str) -> int:
+        """For a word the index does not hold whole (a versioned name, a word
+        jieba cut otherwise in the passages), the fewest passages that hold
+        one of its parts: an upper bound of the passages that hold it."""
         parts = lexical_terms(self._index.tokenizer, word)
-        return min((bm25.document_frequency(part) for part in parts), default=0)
+        return min(self._index.bm25.document_frequencies(parts), default=0)
 
     def _text(self, row: int) -> str:
         return "".join(self.sentences(row))  # sentences cover every character but white space
@@ -67,7 +77,9 @@ class TermWeights:
         """The question's content words, versioned names kept whole."""
         names = [comparable(m.group(0)) for m in _VERSIONED_NAME.finditer(normalize(question))]
         rest = _VERSIONED_NAME.sub(" ", normalize(question))
-        return list(dict.fromkeys(names + self._index.tokenizer.content_tokens(rest)))
+        words = list(dict.fromkeys(names + self._index.tokenizer.content_tokens(rest)))
+        self._learn(words)  # every caller weighs them next
+        return words
 
     def coverage(self, words: list[str], text: str) -> float:
         """IDF-weighted share of `words` that occur in `text` (already comparable)."""

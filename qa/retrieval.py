@@ -171,6 +171,9 @@ class BM25Retriever:
     def document_frequency(self, term: str) -> int:
         return self._index.document_frequency(term)
 
+    def document_frequencies(self, terms: list[str]) -> list[int]:
+        return self._index.document_frequencies(terms)
+
 
 class PhraseRetriever(BM25Retriever):
     """BM25 over `phrase_terms`: rewards passages that hold the question's
