@@ -78,6 +78,17 @@ class Tokenizer:
         return tuple(out)
 
     def content_tokens(self, text: str) -> list[str]:
-        """Tokens without stop words: what a question is about."""
-        return [t for t in self.tokens(text) if t not in self.stopwords]
+        """Tokens without stop words: what a question is about. jieba's
+        search mode also emits the words inside a longer one ("一年" inside
+        "哪一年"); such a word counts only where it stands outside the stop
+        words."""
+        tokens = self.tokens(text)
+        stops = sorted({t for t in tokens if t in self.stopwords and len(t) > 1}, key=len, reverse=True)
+        if not stops:
+            return [t for t in tokens if t not in self.stopwords]
+        rest = normalize(text).lower()
+        for stop in stops:
+            rest = rest.replace(stop, "\x00")
+        return [t for t in tokens if t not in self.stopwords
+                and (t in rest or not any(t in stop for stop in stops))]
 

@@ -56,6 +56,16 @@ def test_content_tokens_drop_stop_words(tokenizer: Tokenizer) -> None:
     assert tokenizer.content_tokens("的了吗？") == []
 
 
+def test_a_word_inside_a_question_word_is_no_content_word(tokenizer: Tokenizer) -> None:
+    # jieba's search mode emits 一年 inside 哪一年; 何年 and 甚麼 ask as 哪年 and 什么 do.
+    assert tokenizer.content_tokens("《街角的商店》在哪一年問世?") == ["街角", "商店", "问世"]
+    assert tokenizer.content_tokens("工業製造所於何年成立?")[-1] == "成立"
+    assert "何年" not in tokenizer.content_tokens("工業製造所於何年成立?")
+    assert tokenizer.content_tokens("廣濟橋擁有甚麼稱號?")[-2:] == ["拥有", "称号"]
+    # Where it also stands on its own, it counts.
+    assert tokenizer.content_tokens("一年后他去了哪一年的会议？").count("一年") == 2
+
+
 def test_stop_chars_are_single_characters(tokenizer: Tokenizer) -> None:
     assert {"的", "是", "哪", "几", "么"} <= tokenizer.stop_chars
     assert all(len(c) == 1 for c in tokenizer.stop_chars)
