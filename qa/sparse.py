@@ -26,8 +26,7 @@ import math
 import mmap
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -56,8 +55,9 @@ def term_hash(term: str) -> int:
 
 
 # Questions share most of their terms (什么, 是, their bigrams): a question's
-# forty-odd terms hashed again cost more than looking them up.
-_question_term_hash = lru_cache(maxsize=16384)(term_hash)
+# forty-odd terms hashed and searched for again cost more than remembering
+# their columns (`SparseIndex.columns`).
+COLUMN_MEMO = 65_536
 
 
 def term_hashes(terms: Iterable[str], memo: dict[str, int] | None = None) -> np.ndarray:
@@ -222,6 +222,7 @@ class SparseIndex:
 
     bm25: bm25s.BM25
     vocab: np.ndarray  # sorted term hashes; the column of a term is its position
+    _known: dict[str, int] = field(default_factory=dict, repr=False)  # term -> column, -1: not held
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
@@ -238,12 +239,22 @@ class SparseIndex:
         return int(self.bm25.scores["num_docs"])
 
     def columns(self, terms: Iterable[str]) -> list[int]:
-        """The columns of those `terms` the index holds."""
-        hashes = np.array([_question_term_hash(term) for term in terms], dtype=np.uint64)
-        if not len(hashes) or not len(self.vocab):
-            return []
-        cols = np.minimum(np.searchsorted(self.vocab, hashes), len(self.vocab) - 1)
-        return list(dict.fromkeys(int(c) for c in cols[self.vocab[cols] == hashes]))
+        """The columns of those `terms` the index holds, each once."""
+        return list(dict.fromkeys(c for c in self._columns(terms).values() if c >= 0))
+
+    def _columns(self, terms: Iterable[str]) -> dict[str, int]:
+        """Each distinct term's column (-1 for a term the index lacks)."""
+        found = {term: self._known.get(term, -1) for term in terms}
+        unknown = [term for term, col in found.items() if col < 0 and term not in self._known]
+        if unknown and len(self.vocab):
+            hashes = np.array([term_hash(term) for term in unknown], dtype=np.uint64)
+            cols = np.minimum(np.searchsorted(self.vocab, hashes), len(self.vocab) - 1)
+            held = self.vocab[cols] == hashes
+            if len(self._known) + len(unknown) > COLUMN_MEMO:  # a speed-up, not a vocabulary
+                self._known.clear()
+            for term, col, is_held in zip(unknown, cols.tolist(), held.tolist(), strict=True):
+                found[term] = self._known[term] = col if is_held else -1
+        return found
 
     def scores(self, terms: Iterable[str]) -> np.ndarray:
         """The BM25 score of every passage (zeros when no term is indexed)."""
@@ -305,12 +316,10 @@ class SparseIndex:
 
     def document_frequencies(self, terms: Sequence[str]) -> list[int]:
         """The passages that hold each of `terms` (0 for a term the index lacks)."""
-        if not terms or not len(self.vocab):
-            return [0] * len(terms)
-        hashes = np.array([_question_term_hash(term) for term in terms], dtype=np.uint64)
-        cols = np.minimum(np.searchsorted(self.vocab, hashes), len(self.vocab) - 1)
+        found = self._columns(terms)
+        cols = np.array([found[term] for term in terms], dtype=np.int64)
         indptr = self.bm25.scores["indptr"]
-        return np.where(self.vocab[cols] == hashes, indptr[cols + 1] - indptr[cols], 0).tolist()
+        return np.where(cols >= 0, indptr[cols + 1] - indptr[cols], 0).tolist()
 
 
 def idf(df: int, n: int) -> float:
