@@ -105,6 +105,30 @@ class TermWeights:
         return earned / sum(self.idf(w) for w in words)
 
 
+_ASKS_FOR = re.compile(r"(?:哪一?[个位所家种座条项国部首支方类]?|什么样?的?|何种?|几[个位种项名座]?)$")
+
+
+def asked_kind_words(question: str, words: list[str]) -> set[str]:
+    """Words that name the kind of answer asked ("哪个城市", "什么理念"): the
+    answer is a city or an idea, and the passage need not say the word."""
+    plain = comparable(question)
+    out = set()
+    for word in words:
+        at = plain.find(word)
+        if at > 0 and _ASKS_FOR.search(plain[:at]):
+            out.add(word)
+    return out
+
+
+def topic_words(question: str, words: list[str]) -> list[str]:
+    """What a passage must hold to answer: `words` but those that name the
+    kind of answer asked (all of them when nothing else is left). On DRCD,
+    counting 城市 in "在哪一個城市舉行" refused questions whose passage
+    ranked first."""
+    kinds = asked_kind_words(question, words)
+    return [w for w in words if w not in kinds] or words
+
+
 def confidence(index: Index, weights: TermWeights, query: Query, words: list[str],
                rows: list[int]) -> float:
     """How sure we are that the best passages answer, 0 to 1.

@@ -14,7 +14,7 @@ from qa import extract
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
 from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
-from qa.evidence import TermWeights, confidence
+from qa.evidence import TermWeights, confidence, topic_words
 from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import Hit, Query
@@ -90,7 +90,8 @@ class QAService:
 
         clock = time.perf_counter()
         words = self._weights.words(search_text)
-        sure = confidence(self.index, self._weights, query, words, [h.row for h in hits])
+        sure = confidence(self.index, self._weights, query, topic_words(search_text, words),
+                          [h.row for h in hits])
         hits = hits[:top_k]
         asked, inputs = self._extraction_inputs(question, search_text, words, query, hits)
         chosen = [extract.choose(asked, passage) for passage in inputs]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evidence import TermWeights
+from qa.evidence import TermWeights, asked_kind_words
 from qa.service import QAService
 
 
@@ -71,3 +71,16 @@ def test_loose_coverage_gives_a_missing_word_half_credit_per_shared_character(we
 def test_a_word_with_a_digit_inside_is_not_a_versioned_name(weights: TermWeights) -> None:
     # "K8s" is one word (Kubernetes), not the name "K" at version 8
     assert weights.words("k8s 赢了编排大战") == ["kubernetes", "赢", "编排", "大战"]
+
+
+@pytest.mark.parametrize(("question", "words", "kinds"), [
+    ("2004年的奧運會是在哪一個城市舉行的?", ["2004", "奥运会", "城市", "举行"], {"城市"}),
+    ("灵雀云的总部在哪个城市？", ["灵雀云", "总部", "城市"], {"城市"}),
+    ("盲點呈現為什麼樣的形狀?", ["盲点", "呈现", "形状"], {"形状"}),
+    ("陈恺毕业于哪所大学？", ["陈恺", "毕业", "大学"], {"大学"}),
+    ("城市里最高的楼是哪座？", ["城市", "最高", "楼"], set()),  # the subject, not the kind asked
+    ("ACP 2.0 是什么？", ["acp 2.0"], set()),
+])
+def test_the_word_after_which_names_the_kind_of_answer(question: str, words: list[str],
+                                                        kinds: set[str]) -> None:
+    assert asked_kind_words(question, words) == kinds
