@@ -258,7 +258,7 @@ class SparseIndex:
 
     def scores(self, terms: Iterable[str]) -> np.ndarray:
         """The BM25 score of every passage (zeros when no term is indexed)."""
-        return self._summed(np.array(self.columns(terms), dtype=np.int64))
+        return self._summed(self._joined(np.array(self.columns(terms), dtype=np.int64)))
 
     def score_rows(self, terms: Iterable[str], rows: np.ndarray) -> np.ndarray:
         """The BM25 score of each of `rows`, every term looked up in its
@@ -279,11 +279,11 @@ class SparseIndex:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         return np.concatenate([rows for rows, _ in lists]), np.concatenate([values for _, values in lists])
 
-    def _summed(self, cols: np.ndarray, joined: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """The scores of `cols` summed for every passage, in one bincount
+    def _summed(self, joined: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Posting lists (`_joined`) summed for every passage, in one bincount
         (bm25s's `np.add.at`, or an indexed add per column, cost several
         times more)."""
-        rows, values = self._joined(cols) if joined is None else joined
+        rows, values = joined
         return np.bincount(rows, weights=values, minlength=self.size).astype(np.float32)
 
     def match(self, terms: Iterable[str], budget: int = POSTINGS_BUDGET) -> Match:
@@ -295,7 +295,7 @@ class SparseIndex:
         fits = int(np.searchsorted(np.cumsum(lengths[order]), budget, side="right"))
         rare, common = cols[order[: max(1, fits)]], cols[order[max(1, fits):]]
         joined = self._joined(rare)
-        return Match(self, self._summed(rare, joined), common, joined[0], len(rare))
+        return Match(self, self._summed(joined), common, joined[0], len(rare))
 
     def _contribution(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The scores `cols` add to each of `rows`: each row looked up in each
