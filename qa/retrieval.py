@@ -168,9 +168,6 @@ class BM25Retriever:
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)
 
-    def document_frequency(self, term: str) -> int:
-        return self._index.document_frequency(term)
-
     def document_frequencies(self, terms: list[str]) -> list[int]:
         return self._index.document_frequencies(terms)
 

@@ -247,7 +247,7 @@ class SparseIndex:
         found = {term: self._known.get(term, -1) for term in terms}
         unknown = [term for term, col in found.items() if col < 0 and term not in self._known]
         if unknown and len(self.vocab):
-            hashes = np.array([term_hash(term) for term in unknown], dtype=np.uint64)
+            hashes = term_hashes(unknown)
             cols = np.minimum(np.searchsorted(self.vocab, hashes), len(self.vocab) - 1)
             held = self.vocab[cols] == hashes
             if len(self._known) + len(unknown) > COLUMN_MEMO:  # a speed-up, not a vocabulary
