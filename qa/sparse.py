@@ -304,9 +304,12 @@ class SparseIndex:
         starts, ends = indptr[cols], indptr[cols + 1]
         # Where each row would stand in each term's list: one search per term,
         # the rest in whole-array steps (per-term steps cost microseconds each).
+        # Rows in the postings' own type: searching int64 keys in an int32
+        # list would first copy the whole list to int64.
+        keys = rows.astype(indices.dtype)
         at = np.empty((len(cols), len(rows)), dtype=np.int64)
         for term, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-            at[term] = indices[start:end].searchsorted(rows)
+            at[term] = indices[start:end].searchsorted(keys)
         at = np.minimum(at + starts[:, None], ends[:, None] - 1)  # past a list's end: its last entry
         held = indices[at] == rows
         return np.where(held, data[at], 0).sum(axis=0, dtype=np.float32)
