@@ -14,7 +14,7 @@ from qa.errors import ArticleError
 from qa.index import BuildReport, Index, Progress, corpus_documents, corpus_files, write_index
 from qa.lock import index_lock, remove_stale_staging
 from qa.settings import Settings
-from qa.tokenize import Tokenizer
+from qa.tokenize import Tokenizer, data_digest
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -45,6 +45,7 @@ def settings_record(settings: Settings) -> dict:
         "min_passage_chars": settings.min_passage_chars,
         "site_url": settings.site_url,
         "user_dict": user_dict,
+        "word_lists": data_digest(),  # the bundled stop words, synonyms and domain terms
     }
 
 

