@@ -74,10 +74,11 @@ class TermWeights:
         return self._index.passages[row].plain or ()
 
     def words(self, question: str) -> list[str]:
-        """The question's content words, versioned names kept whole."""
+        """The question's words that name what it asks about (`Tokenizer.topic_tokens`),
+        versioned names kept whole."""
         names = [comparable(m.group(0)) for m in _VERSIONED_NAME.finditer(normalize(question))]
         rest = _VERSIONED_NAME.sub(" ", normalize(question))
-        words = list(dict.fromkeys(names + self._index.tokenizer.content_tokens(rest)))
+        words = list(dict.fromkeys(names + self._index.tokenizer.topic_tokens(rest)))
         self._learn(words)  # every caller weighs them next
         return words
 

@@ -77,6 +77,11 @@ class Tokenizer:
         return frozenset(word for line in _data_lines("stopwords.txt") for word in line.split())
 
     @cached_property
+    def framing_words(self) -> frozenset[str]:
+        """Stop words and the words that frame a question (`topic_tokens`)."""
+        return self.stopwords | frozenset(w for line in _data_lines("framing_words.txt") for w in line.split())
+
+    @cached_property
     def stop_chars(self) -> frozenset[str]:
         """Single characters that carry no topic (的, 是, 哪, 几, …)."""
         return frozenset(w for w in self.stopwords if len(w) == 1) | frozenset("个些哪几么啥吗呢")
@@ -92,17 +97,25 @@ class Tokenizer:
         return tuple(out)
 
     def content_tokens(self, text: str) -> list[str]:
-        """Tokens without stop words: what a question is about. jieba's
-        search mode also emits the words inside a longer one ("一年" inside
-        "哪一年"); such a word counts only where it stands outside the stop
-        words."""
+        """Tokens without stop words: what BM25 indexes and searches."""
+        return self._without(text, self.stopwords)
+
+    def topic_tokens(self, text: str) -> list[str]:
+        """Tokens without stop words or the words that frame a question
+        (起初, 看来, 由): what a passage must hold to answer it."""
+        return self._without(text, self.framing_words)
+
+    def _without(self, text: str, stopwords: frozenset[str]) -> list[str]:
+        """The tokens not in `stopwords`. jieba's search mode also emits the
+        words inside a longer one ("一年" inside "哪一年"); such a word counts
+        only where it stands outside the stop words."""
         tokens = self.tokens(text)
-        stops = sorted({t for t in tokens if t in self.stopwords and len(t) > 1}, key=len, reverse=True)
+        stops = sorted({t for t in tokens if t in stopwords and len(t) > 1}, key=len, reverse=True)
         if not stops:
-            return [t for t in tokens if t not in self.stopwords]
+            return [t for t in tokens if t not in stopwords]
         rest = normalize(text).lower()
         for stop in stops:
             rest = rest.replace(stop, "\x00")
-        return [t for t in tokens if t not in self.stopwords
+        return [t for t in tokens if t not in stopwords
                 and (t in rest or not any(t in stop for stop in stops))]
 

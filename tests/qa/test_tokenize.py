@@ -66,6 +66,15 @@ def test_a_word_inside_a_question_word_is_no_content_word(tokenizer: Tokenizer) 
     assert tokenizer.content_tokens("一年后他去了哪一年的会议？").count("一年") == 2
 
 
+def test_topic_tokens_leave_out_the_words_that_frame_a_question(tokenizer: Tokenizer) -> None:
+    # What a passage must hold to answer: not 看来, 给, 最初 or 由.
+    assert tokenizer.topic_tokens("在陈恺看来，统一的标准能给技术厂商带来哪些好处？") == [
+        "陈恺", "统一", "标准", "技术", "厂商", "带来", "好处"]
+    assert tokenizer.topic_tokens("Kubernetes 最初是由谁发明的？") == ["kubernetes", "发明"]
+    # BM25 keeps them: as terms they still find passages.
+    assert tokenizer.content_tokens("Kubernetes 最初是由谁发明的？") == ["kubernetes", "最初", "由", "发明"]
+
+
 def test_stop_chars_are_single_characters(tokenizer: Tokenizer) -> None:
     assert {"的", "是", "哪", "几", "么"} <= tokenizer.stop_chars
     assert all(len(c) == 1 for c in tokenizer.stop_chars)
