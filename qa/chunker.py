@@ -27,7 +27,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from qa.corpus import Article
-from qa.text import sentence_spans
+from qa.text import ends_sentence, sentence_spans
 from qa.turns import is_turn
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")  # a line break in a block's text, with the white space around it
@@ -266,7 +266,7 @@ def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
     pending: _Block | None = None  # a fragment waiting for the next block
     for block in blocks:
         if pending and pending.section == block.section:
-            block = _join(pending, block)
+            block = _join(pending, block, paragraphs=True)
             pending = None
         elif pending:
             merged.append(pending)
@@ -279,7 +279,7 @@ def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
         elif block.text.endswith(_LEADS_IN):
             pending = block  # "技术栈分为三层：" introduces what follows
         elif merged and merged[-1].section == block.section:
-            merged[-1] = _join(merged[-1], block)
+            merged[-1] = _join(merged[-1], block, paragraphs=True)
         else:
             pending = block
     if pending:
@@ -287,9 +287,14 @@ def _merge_fragments(blocks: list[_Block], min_chars: int) -> list[_Block]:
     return merged
 
 
-def _join(first: _Block, second: _Block) -> _Block:
+def _join(first: _Block, second: _Block, paragraphs: bool = False) -> _Block:
+    """One block of two; joining `paragraphs`, the first one's end stays a
+    sentence's end, with or without a full stop (not "她帮我们照的。 :D" and the
+    next paragraph's first sentence as one)."""
     if first.code or second.code:
         sep = "\n"  # code keeps its own lines
+    elif paragraphs and not ends_sentence(first.text) and not first.text.endswith(_LEADS_IN):
+        sep = "\n"  # a line's end ends a sentence (`qa.text.sentence_spans`)
     else:
         sep = " " if first.text[-1:].isascii() and second.text[:1].isascii() else ""
     return _Block(

@@ -23,7 +23,7 @@ _SENTENCE = re.compile(
     rf"""
     .*?                                   # shortest run of text
     (?:
-        (?:[。！？；!?;]+|…+|\.(?=\s))      # a sentence end (…… counts as one)
+        (?:[。！？；!?;]+|…+|\.(?=\s)|\n)   # a sentence end (…… counts as one), or a line's
         [{_CLOSERS}]*                      # closing quotes stay with it
       | $                                 # or the end of the text
     )
@@ -83,6 +83,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if end > start:
             spans.append((start, end))
     return spans
+
+
+_ENDS_SENTENCE = re.compile(rf"(?:[。！？；!?;.…]|\n)[{_CLOSERS}]*\s*$")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether `text` ends with a sentence end (closing quotes aside)."""
+    return bool(_ENDS_SENTENCE.search(text))
 
 
 def is_question(sentence: str) -> bool:

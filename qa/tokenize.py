@@ -79,7 +79,8 @@ class Tokenizer:
     @cached_property
     def framing_words(self) -> frozenset[str]:
         """Stop words and the words that frame a question (`topic_tokens`)."""
-        return self.stopwords | frozenset(w for line in _data_lines("framing_words.txt") for w in line.split())
+        framing = (word for line in _data_lines("framing_words.txt") for word in line.split())
+        return self.stopwords | frozenset(framing)
 
     @cached_property
     def stop_chars(self) -> frozenset[str]:

@@ -9,7 +9,7 @@ import pytest
 from qa.chunker import ChunkSettings, Passage, chunk_article, split_long, strip_markup
 from qa.corpus import parse_article
 from qa.settings import Settings
-from qa.text import squash_whitespace
+from qa.text import sentence_spans, squash_whitespace
 
 SITE = "https://linux.cn"
 FRONT = "---\ntitle: 测试文章\n---\n"
@@ -450,6 +450,14 @@ REPLY = "张三说：“普洱茶产于云南南部，已有上千年历史。�
 def test_a_short_turn_of_a_conversation_keeps_its_own_passage(turn: str) -> None:
     body = f"{INTRO}\n\n{turn}\n\n{REPLY}\n"
     assert _texts(body) == [INTRO, strip_markup(turn)[0], REPLY]
+
+
+def test_a_merged_paragraph_ends_its_sentence_without_a_full_stop() -> None:
+    # The interview's "……她帮我们照的。 :D" and the short "滥觞始于云计算。" after it.
+    body = "虽然是初次相识，这张合影就是她帮我们照的。 :D\n\n滥觞始于云计算。\n"
+    (passage,) = _chunk(body)
+    assert [passage.text[s:e] for s, e in sentence_spans(passage.text)] == [
+        "虽然是初次相识，这张合影就是她帮我们照的。", ":D", "滥觞始于云计算。"]
 
 
 def test_merged_fragment_span_covers_both_paragraphs() -> None:

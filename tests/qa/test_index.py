@@ -310,7 +310,7 @@ def test_an_index_cut_with_other_bundled_word_lists_is_refused(
 ) -> None:
     # An upgrade that changes the stop words changes every passage's terms.
     monkeypatch.setattr("qa.runtime.data_digest", lambda: "0123456789abcdef")
-    with pytest.raises(IndexMismatchError, match="other chunking or tokenizer settings.*`qa index`"):
+    with pytest.raises(IndexMismatchError, match=r"other chunking or tokenizer settings.*`qa index`"):
         open_index(built, hashing())
 
 

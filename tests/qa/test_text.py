@@ -77,6 +77,12 @@ def test_sentence_spans_trim_whitespace_and_index_the_text() -> None:
     assert [text[s:e] for s, e in spans] == ["第一句。", "Second one.", "第三句"]
 
 
+def test_a_line_end_ends_a_sentence() -> None:
+    # Paragraphs joined into one passage keep their ends (`qa.chunker`), full stop or not.
+    text = "她帮我们照的。 :D\n滥觞始于云计算。"
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["她帮我们照的。", ":D", "滥觞始于云计算。"]
+
+
 def test_sentence_spans_cover_every_non_blank_character_once() -> None:
     text = "他说：“ACP 2.0 是平台。”她问：“真的吗？」\n好……走吧——再见；Bye. 最后"
     spans = sentence_spans(text)
