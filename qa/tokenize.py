@@ -25,6 +25,11 @@ def _data_lines(name: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
+def _data_words(name: str) -> frozenset[str]:
+    return frozenset(word for line in _data_lines(name) for word in line.split())
+
+
+# The lists an index's terms depend on (framing_words.txt is read at question time only).
 _DATA_FILES = ("stopwords.txt", "synonyms.txt", "userdict.txt")
 
 
@@ -74,13 +79,12 @@ class Tokenizer:
 
     @cached_property
     def stopwords(self) -> frozenset[str]:
-        return frozenset(word for line in _data_lines("stopwords.txt") for word in line.split())
+        return _data_words("stopwords.txt")
 
     @cached_property
     def framing_words(self) -> frozenset[str]:
         """Stop words and the words that frame a question (`topic_tokens`)."""
-        framing = (word for line in _data_lines("framing_words.txt") for word in line.split())
-        return self.stopwords | frozenset(framing)
+        return self.stopwords | _data_words("framing_words.txt")
 
     @cached_property
     def stop_chars(self) -> frozenset[str]:
