@@ -19,11 +19,12 @@ import opencc
 # the sentence they close (`。”`, `！」`). An English full stop only ends a
 # sentence before white space, so "ACP 2.0" and "v3.1" stay whole.
 _CLOSERS = "”’」』）》\"')］】"
+_ENDERS = "。！？；!?;"
 _SENTENCE = re.compile(
     rf"""
     .*?                                   # shortest run of text
     (?:
-        (?:[。！？；!?;]+|…+|\.(?=\s)|\n)   # a sentence end (…… counts as one), or a line's
+        (?:[{_ENDERS}]+|…+|\.(?=\s)|\n)     # a sentence end (…… counts as one), or a line's
         [{_CLOSERS}]*                      # closing quotes stay with it
       | $                                 # or the end of the text
     )
@@ -85,7 +86,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_ENDS_SENTENCE = re.compile(rf"(?:[。！？；!?;.…]|\n)[{_CLOSERS}]*\s*$")
+_ENDS_SENTENCE = re.compile(rf"[{_ENDERS}.…\n][{_CLOSERS}]*\s*$")
 
 
 def ends_sentence(text: str) -> bool:
