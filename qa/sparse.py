@@ -314,9 +314,6 @@ class SparseIndex:
         held = indices[at] == rows
         return np.where(held, data[at], 0).sum(axis=0, dtype=np.float32)
 
-    def document_frequency(self, term: str) -> int:
-        return self.document_frequencies([term])[0]
-
     def document_frequencies(self, terms: Sequence[str]) -> list[int]:
         """The passages that hold each of `terms` (0 for a term the index lacks)."""
         found = self._columns(terms)

@@ -54,8 +54,7 @@ def test_unknown_terms_score_nothing(tmp_path: Path, docs: list[list[str]]) -> N
 
 def test_document_frequency_counts_passages_not_occurrences(tmp_path: Path) -> None:
     index = _build(tmp_path, [["茶", "茶", "茶"], ["茶", "龙井"], ["云南"]], 2, 10**9)
-    assert (index.document_frequency("茶"), index.document_frequency("龙井"),
-            index.document_frequency("咖啡")) == (2, 1, 0)
+    assert index.document_frequencies(["茶", "龙井", "咖啡"]) == [2, 1, 0]
     assert idf(2, 3) == pytest.approx(np.log1p((3 - 2 + 0.5) / 2.5))
 
 
@@ -103,7 +102,7 @@ def test_best_within_the_budget_is_the_top_of_all_scores(built: SparseIndex, ter
 
 def test_best_over_the_budget_counts_the_rarest_terms_only(built: SparseIndex) -> None:
     terms = ["w0", "w5", "w250"]  # w250 is in few passages, w0 in many
-    frequencies = {t: built.document_frequency(t) for t in terms}
+    frequencies = dict(zip(terms, built.document_frequencies(terms), strict=True))
     rarest = min(terms, key=frequencies.get)
     match = built.match(terms, budget=frequencies[rarest])
     assert len(match.common) == 2
