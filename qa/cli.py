@@ -135,7 +135,7 @@ def _port(text: str) -> int:
 
 
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
-    from qa.corpus import NothingToIndexError
+    from qa.ingest.articles import NothingToIndexError
     from qa.runtime import build_index
 
     bars: list[tqdm] = []  # made at the first progress: none when the lock is refused

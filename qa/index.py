@@ -11,7 +11,7 @@ never half of each. A generation holds `manifest.json` (model, dimension,
 index kinds, chunker settings, corpus hash, versions), `articles.json`, the
 passage records (`passage_store`), the float16 vectors of passages and
 sentences with the passages' FAISS index (`embeddings.store`), the sentences'
-places, the interview turns (`qa.turns`), and `bm25/` and `phrases/` (`qa.sparse`).
+places, the interview turns (`qa.ingest.turns`), and `bm25/` and `phrases/` (`qa.sparse`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import tempfile
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -41,12 +41,11 @@ from embeddings.store import (
     read_manifest,
     write_manifest,
 )
-from qa.chunker import ChunkSettings, chunk_article
-from qa.corpus import ARTICLE_SUFFIXES, Article, NoTextError, read_article
 from qa.errors import ArticleError, IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from qa.ingest.documents import Document
 from qa.lock import STAGING_PREFIX
 from qa.passage_store import PassageStore, PassageWriter
-from qa.records import ArticleInfo, PassageRecord
+from qa.records import ASKS, ArticleInfo, PassageRecord
 from qa.retrieval import (
     BM25Retriever,
     DenseRetriever,
@@ -58,9 +57,9 @@ from qa.retrieval import (
     query_terms,
 )
 from qa.sparse import SparseBuilder, SparseIndex
-from qa.text import CJK_CHAR, mostly_cjk, normalize, sentence_spans
+from qa.text import CJK_CHAR, mostly_cjk, normalize
 from qa.tokenize import Tokenizer
-from qa.turns import ASKS, TurnTable, detect_turns
+from qa.turn_ranking import TurnTable
 
 FORMAT = 3  # 3: generations, streamed build, float16 vectors, hashed BM25 terms, interview turns
 # The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
@@ -71,7 +70,6 @@ CHUNK_PASSAGES = 2000  # passages embedded and written at a time
 REBUILD = "qa index"
 CURRENT = "current"  # the link to the generation being served
 Progress = Callable[[int, int], None]  # (done, total)
-Document = tuple[ArticleInfo, list[PassageRecord]]
 # Files of the index format before generations (format 2 and older).
 _FLAT_LAYOUT = ("manifest.json", "articles.json", "passages.json", "sentences.json",
                 "passages.faiss", "sentences.faiss", "bm25", "phrases")
@@ -88,42 +86,6 @@ class BuildReport:
     generation: str = ""
     errors: list[ArticleError] = field(default_factory=list)
     removed_staging: list[Path] = field(default_factory=list)  # left by an interrupted build
-
-
-# --- corpus -> documents ------------------------------------------------------------------------
-def passage_records(article: Article, chunking: ChunkSettings) -> list[PassageRecord]:
-    """The article's passages, each with its interview turn (qa.turns)."""
-    chunks = chunk_article(article, chunking)
-    turns = detect_turns([p.text for p in chunks], [p.section for p in chunks], article.author,
-                         article.title, [article.source[slice(*p.span)] for p in chunks])
-    return [
-        PassageRecord(p.id, p.article_id, p.text, p.section, p.paragraph, p.span,
-                      tuple(sentence_spans(p.text)), tuple(p.links), turn.speaker, turn.role,
-                      None if turn.answered_by is None else chunks[turn.answered_by].id)
-        for p, turn in zip(chunks, turns, strict=True)
-    ]
-
-
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in corpus_dir.rglob("*") if p.suffix in ARTICLE_SUFFIXES and p.is_file())
-
-
-def corpus_documents(corpus_dir: Path, site_url: str, chunking: ChunkSettings,
-                     errors: list[ArticleError]) -> Iterator[Document]:
-    """Each readable article of the folder with its passages, one at a time.
-    An article that cannot be read, or holds no text passage, goes to `errors`."""
-    for path in corpus_files(corpus_dir):
-        try:
-            article = read_article(path, site_url)
-        except ArticleError as exc:
-            errors.append(exc)
-            continue
-        records = passage_records(article, chunking)
-        if not records:
-            errors.append(NoTextError(path, "has no paragraph of text, only headings, images, rules or "
-                                            "markup: add the article's paragraphs, or remove the file"))
-            continue
-        yield ArticleInfo.of(article), records
 
 
 # --- writing ------------------------------------------------------------------------------------

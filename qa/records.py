@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from qa.corpus import Article
+from qa.ingest.articles import Article
 from qa.text import comparable_sentences
-from qa.turns import NARRATES
+
+# What a passage does in an interview (`qa.ingest.turns`).
+ASKS, SETS_UP, ANSWERS, NARRATES = "asks", "sets_up", "answers", "narrates"
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class PassageRecord:
     span: tuple[int, int]
     sentences: tuple[tuple[int, int], ...]  # [start, end) of each sentence in `text`
     links: tuple[str, ...] = field(default=())
-    # Interview turns (qa.turns): whose words the passage gives, whether it
+    # Interview turns (qa.ingest.turns): whose words the passage gives, whether it
     # asks, sets up, answers or narrates, and the id of the passage that
     # answers it (for asks and sets_up).
     speaker: str | None = None

@@ -25,7 +25,7 @@ from embeddings.store import VectorIndex, VectorMatrix
 from qa.sparse import Match, SparseIndex
 from qa.text import CJK_CHAR, CJK_RANGE, normalize
 from qa.tokenize import Tokenizer
-from qa.turns import TurnTable, answers_first, with_answers
+from qa.turn_ranking import TurnTable, answers_first, with_answers
 
 # Rows each part names for fusion. DRCD dev recall@1 / answer@1 at 4a2e0a9: 0.9625 / 0.8729
 # at 30, 0.9620 / 0.8723 at 50; scoring every passage 0.9611 / 0.8715.
@@ -312,7 +312,7 @@ def minmax(scores: np.ndarray) -> np.ndarray:
 class HybridRetriever:
     """Weighted sum of the min-max normalised scores of its parts over the
     union of their candidates, with interview turns applied when given
-    (`qa.turns.answers_first`: an answer ranks above the question that asks
+    (`qa.turn_ranking.answers_first`: an answer ranks above the question that asks
     it). A cross-lingual query leaves out the parts that read words: a stray
     Latin name they match ("Kubernetes" in an English question) would be
     stretched by min-max into noise."""

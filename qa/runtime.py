@@ -8,10 +8,11 @@ from pathlib import Path
 
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
-from qa.chunker import ChunkSettings
-from qa.corpus import NothingToIndexError
 from qa.errors import ArticleError
-from qa.index import BuildReport, Index, Progress, corpus_documents, corpus_files, write_index
+from qa.index import BuildReport, Index, Progress, write_index
+from qa.ingest.articles import NothingToIndexError
+from qa.ingest.chunker import ChunkSettings
+from qa.ingest.documents import corpus_documents, corpus_files
 from qa.lock import index_lock, remove_stale_staging
 from qa.settings import Settings
 from qa.tokenize import Tokenizer, data_digest

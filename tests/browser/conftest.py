@@ -22,7 +22,7 @@ import uvicorn
 from markdown_it import MarkdownIt
 
 from api.app import create_app
-from qa.corpus import Article, read_article
+from qa.ingest.articles import Article, read_article
 from qa.runtime import build_index
 from qa.settings import Settings
 

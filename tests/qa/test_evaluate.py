@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from embeddings.base import Embedder
-from qa.chunker import Passage, chunk_article
-from qa.corpus import load_corpus
 from qa.evaluate import (
     EvalFileError,
     evaluate_questions,
@@ -21,6 +19,8 @@ from qa.evaluate import (
 from qa.evaluate import (
     TestQuestion as Question,  # aliased: pytest would try to collect a Test* class
 )
+from qa.ingest.articles import read_article
+from qa.ingest.chunker import Passage, chunk_article
 from qa.service import QAService
 from qa.text import comparable, sentence_spans
 from qa.tokenize import Tokenizer
@@ -90,7 +90,7 @@ LONGEST_EXPECT = 40  # an answer phrase, not a passage
 
 def _seed(name: str) -> tuple[list[Question], list[Passage]]:
     corpus = Path(__file__).resolve().parents[2] / "corpus"
-    [article], _ = load_corpus(corpus, "https://linux.cn")
+    article = read_article(corpus / "alauda-chenkai-interview.md", "https://linux.cn")
     return load_questions(corpus / name), chunk_article(article)
 
 

@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 
 from embeddings.base import Embedder, Kind
-from qa.chunker import ChunkSettings
 from qa.errors import IndexMismatchError, IndexNotFoundError
 from qa.index import (
     FORMAT,
     BuildReport,
     Index,
-    corpus_documents,
     current_generation,
     write_index,
 )
+from qa.ingest.chunker import ChunkSettings
+from qa.ingest.documents import corpus_documents
 from qa.records import ArticleInfo, PassageRecord
 from qa.runtime import build_index, open_index
 from qa.settings import Settings

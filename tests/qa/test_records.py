@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.corpus import parse_article
+from qa.ingest.articles import parse_article
 from qa.records import ArticleInfo, PassageRecord
 
 

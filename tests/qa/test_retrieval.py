@@ -25,7 +25,7 @@ from qa.retrieval import (
 )
 from qa.sparse import SparseBuilder, SparseIndex
 from qa.tokenize import Tokenizer
-from qa.turns import TurnTable
+from qa.turn_ranking import TurnTable
 
 # A four-document corpus with a known ranking (terms as the tokenizer would give them).
 DOCS = [

@@ -1,4 +1,5 @@
-"""qa.corpus: Markdown articles with YAML front matter."""
+"""qa.ingest.articles: Markdown articles with YAML front matter, read as
+the index reads them (`qa.ingest.documents.corpus_documents`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import NoTextError, NothingToIndexError, load_corpus, parse_article, read_article
 from qa.errors import ArticleError, CorpusEmptyError
+from qa.ingest.articles import NoTextError, NothingToIndexError, parse_article, read_article
+from qa.ingest.chunker import ChunkSettings
+from qa.ingest.documents import corpus_documents
+from qa.records import ArticleInfo
 from qa.settings import Settings
 
 SITE = "https://linux.cn"
@@ -17,6 +21,13 @@ def _write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def load_corpus(folder: Path, site_url: str) -> tuple[list[ArticleInfo], list[ArticleError]]:
+    """Every article of the folder as the index reads it, and the errors of those it skips."""
+    errors: list[ArticleError] = []
+    articles = [article for article, _ in corpus_documents(folder, site_url, ChunkSettings(), errors)]
+    return articles, errors
 
 
 def _only_error(folder: Path) -> ArticleError:

@@ -26,9 +26,9 @@ from markdown_it.common.normalize_url import validateLink
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from qa.corpus import Article
+from qa.ingest.articles import Article
+from qa.ingest.turns import is_turn
 from qa.text import ends_sentence, sentence_spans
-from qa.turns import is_turn
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")  # a line break in a block's text, with the white space around it
 _SOURCE_LINE_END = re.compile(r"\r\n?|\n")  # how markdown-it counts source lines

@@ -174,14 +174,3 @@ def read_article(path: Path, site_url: str) -> Article:
     article = parse_article(path, source.replace("\r\n", "\n"), site_url)
     check_text(article)
     return article
-
-
-def load_corpus(corpus_dir: Path, site_url: str) -> tuple[list[Article], list[ArticleError]]:
-    """Every article of the folder, and the errors of those that could not be read."""
-    articles, errors = [], []
-    for path in sorted(p for p in corpus_dir.rglob("*") if p.suffix in ARTICLE_SUFFIXES):
-        try:
-            articles.append(read_article(path, site_url))
-        except ArticleError as exc:
-            errors.append(exc)
-    return articles, errors

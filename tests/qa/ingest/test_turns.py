@@ -8,24 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.chunker import ChunkSettings
-from qa.index import corpus_documents
+from qa.ingest.chunker import ChunkSettings
+from qa.ingest.documents import corpus_documents
+from qa.ingest.turns import PassageTurn, detect_turns
+from qa.records import ANSWERS, ASKS, NARRATES, SETS_UP
 from qa.service import QAService
-from qa.turns import (
-    ANSWERS,
-    ASKING_PRIOR,
-    ASKS,
-    NARRATES,
-    SET_UP_REACH,
-    SETS_UP,
-    PassageTurn,
-    TurnTable,
-    answers_first,
-    detect_turns,
-    with_answers,
-)
+from qa.turn_ranking import ASKING_PRIOR, SET_UP_REACH, TurnTable, answers_first, with_answers
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parents[2]
 INTERVIEWS = TESTS / "fixtures" / "interviews"
 SEED_CORPUS = TESTS.parent / "corpus"
 N, Q, S, A = NARRATES, ASKS, SETS_UP, ANSWERS
