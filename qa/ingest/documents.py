@@ -17,7 +17,7 @@ Document = tuple[ArticleInfo, list[PassageRecord]]
 
 
 def passage_records(article: Article, chunking: ChunkSettings) -> list[PassageRecord]:
-    """The article's passages, each with its interview turn (qa.turns)."""
+    """The article's passages, each with its interview turn (qa.ingest.turns)."""
     chunks = chunk_article(article, chunking)
     turns = detect_turns([p.text for p in chunks], [p.section for p in chunks], article.author,
                          article.title, [article.source[slice(*p.span)] for p in chunks])

@@ -78,7 +78,7 @@ def test_sentence_spans_trim_whitespace_and_index_the_text() -> None:
 
 
 def test_a_line_end_ends_a_sentence() -> None:
-    # Paragraphs joined into one passage keep their ends (`qa.chunker`), full stop or not.
+    # Paragraphs joined into one passage keep their ends (`qa.ingest.chunker`), full stop or not.
     text = "她帮我们照的。 :D\n滥觞始于云计算。"
     assert [text[s:e] for s, e in sentence_spans(text)] == ["她帮我们照的。", ":D", "滥觞始于云计算。"]
 

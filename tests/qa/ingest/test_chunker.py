@@ -1,4 +1,4 @@
-"""qa.chunker: Markdown article → paragraph passages."""
+"""qa.ingest.chunker: Markdown article → paragraph passages."""
 
 from __future__ import annotations
 

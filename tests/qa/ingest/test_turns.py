@@ -1,4 +1,4 @@
-"""qa.turns: who speaks in each passage, which passage asks and which answers,
+"""qa.ingest.turns: who speaks in each passage, which passage asks and which answers,
 and the ranking rule that puts an answer before the question it answers."""
 
 from __future__ import annotations
