@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from qa.errors import ArticleError, CorpusEmptyError
+from qa.ingest.headers import path_date, person, read_credits, read_headers, read_title, web_url
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 ARTICLE_SUFFIXES = (".md", ".markdown")
@@ -83,8 +84,11 @@ class Article:
     title: str
     author: str | None
     date: str | None
-    url: str | None
+    url: str | None  # the published page, what a citation links to
     tags: tuple[str, ...]
+    original_url: str | None = None  # for a translation, the original article
+    translator: str | None = None
+    proofreader: str | None = None
 
     @property
     def body(self) -> str:
@@ -117,17 +121,42 @@ def parse_article(path: Path, source: str, site_url: str) -> Article:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise ArticleError(path, f"front matter has invalid fields: {problems}") from exc
+    return _with_archive_metadata(path, source, body_start, front, site_url)
+
+
+def _with_archive_metadata(path: Path, source: str, body_start: int, front: FrontMatter,
+                           site_url: str) -> Article:
+    """The article, its metadata taken from the front matter first, then from
+    the archive's header lines, first-level title and credit block
+    (`qa.ingest.headers`), then from its path. The header lines and the
+    title are not body text."""
+    body = source[body_start:]
+    header, text_start = read_headers(body)
+    heading, text_start = read_title(body, text_start)
+    credits = read_credits(body)
+    original = web_url(header.get("via")) or web_url(credits.get("via"))
+    author = header.get("author") or credits.get("author")
     return Article(
         id=article_id(path),
         path=path,
         source=source,
-        body_start=body_start,
-        title=front.title or path.stem,
-        author=front.author,
-        date=front.date.isoformat() if front.date else None,
-        url=front.url or (urljoin(site_url, front.permalink) if front.permalink else None),
+        body_start=body_start + text_start,
+        title=front.title or heading or header.get("subject") or path.stem,
+        author=front.author or (person(author) if author else None),
+        date=front.date.isoformat() if front.date else _date(header.get("date")) or path_date(path),
+        url=front.url or (urljoin(site_url, front.permalink) if front.permalink else None)
+        or web_url(header.get("url")) or original,
         tags=tuple(front.tags),
+        original_url=original,
+        translator=header.get("translator") or credits.get("translator"),
+        proofreader=header.get("proofreader") or credits.get("proofreader"),
     )
+
+
+def _date(value: str | None) -> str | None:
+    """`YYYY-MM-DD` at the start of a header's date, or None."""
+    match = re.match(r"\d{4}-\d{2}-\d{2}", value or "")
+    return match.group(0) if match else None
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

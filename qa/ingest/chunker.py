@@ -13,6 +13,7 @@ truncated.
 
 from __future__ import annotations
 
+import itertools
 import re
 import textwrap
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ from qa.text import ends_sentence, sentence_spans
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")  # a line break in a block's text, with the white space around it
 _SOURCE_LINE_END = re.compile(r"\r\n?|\n")  # how markdown-it counts source lines
-_COMMA_SPLIT = re.compile(r"(?<=[，、,：:])")
+_COMMA_SPLIT = re.compile(r"[，、,：:]")
 _LEADS_IN = ("：", ":")
 
 
@@ -306,31 +307,41 @@ def _join(first: _Block, second: _Block, paragraphs: bool = False) -> _Block:
         first.tight_list,
     )
 def split_long(text: str, max_chars: int) -> list[str]:
-    """Pieces of at most `max_chars`, cut at sentence ends where possible."""
+    """Pieces of at most `max_chars`, cut at sentence ends where possible;
+    each piece is a slice of `text`, so code keeps its line breaks."""
     if len(text) <= max_chars:
         return [text]
-    units = [text[s:e] for s, e in sentence_spans(text)]
-    units = [piece for unit in units for piece in _split_unit(unit, max_chars)]
-    pieces, current = [], ""
-    for unit in units:
-        sep = " " if current[-1:].isascii() and unit[:1].isascii() and current else ""
-        if current and len(current) + len(sep) + len(unit) > max_chars:
-            pieces.append(current)
-            current, sep = "", ""
-        current += sep + unit
-    if current:
-        pieces.append(current)
+    units = [unit for start, end in sentence_spans(text) for unit in _unit_spans(text, start, end, max_chars)]
+    pieces: list[str] = []
+    start = end = units[0][0]
+    for unit_start, unit_end in units:
+        if unit_end - start > max_chars and end > start:
+            pieces.append(text[start:end])
+            start = unit_start
+        end = unit_end
+    pieces.append(text[start:end])
     return pieces
 
 
-def _split_unit(sentence: str, max_chars: int) -> list[str]:
+def _unit_spans(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
     """A sentence longer than the budget: cut at commas, else at the budget."""
-    if len(sentence) <= max_chars:
-        return [sentence]
-    clauses = [c.strip() for c in _COMMA_SPLIT.split(sentence) if c.strip()]
+    if end - start <= max_chars:
+        return [(start, end)]
+    cuts = [start, *(m.end() for m in _COMMA_SPLIT.finditer(text, start, end) if start < m.end() < end), end]
+    clauses = [_trimmed(text, a, b) for a, b in itertools.pairwise(cuts)]
+    clauses = [(a, b) for a, b in clauses if b > a]
     if len(clauses) == 1:
-        return [sentence[i : i + max_chars] for i in range(0, len(sentence), max_chars)]
-    return [piece for clause in clauses for piece in _split_unit(clause, max_chars)]
+        a, b = clauses[0]
+        return [(i, min(i + max_chars, b)) for i in range(a, b, max_chars)]
+    return [unit for a, b in clauses for unit in _unit_spans(text, a, b, max_chars)]
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings()) -> list[Passage]:

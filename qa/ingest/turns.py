@@ -205,7 +205,6 @@ class _Voice:
 
 
 _NARRATION = _Voice()
-_PERSON_LABELS = frozenset({"记者", "主持人", "编者", "采访者", "小编", "interviewer", "host"})
 
 
 def _labels(marks: Sequence[_Marks], author: str | None, title: str) -> dict[str, bool]:
@@ -223,7 +222,10 @@ def _labels(marks: Sequence[_Marks], author: str | None, title: str) -> dict[str
     if len(named) > 1 and not any(labels.values()):  # a dialogue of names: who asks?
         untitled = [label for label in named if label not in title]
         asking = Counter(m.label for m in marks if m.label in named and m.ends_asking)
-        labels[untitled[0] if len(untitled) == 1 else asking.most_common(1)[0][0]] = True
+        if len(untitled) == 1:
+            labels[untitled[0]] = True
+        elif asking:  # the one who asks most; nobody, in a talk where no turn ends with a question
+            labels[asking.most_common(1)[0][0]] = True
     return labels
 
 
