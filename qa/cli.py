@@ -157,6 +157,8 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     for folder in report.removed_staging:
         print(f"qa: removed {folder}, left by an interrupted `qa index`", file=sys.stderr)
     _warn_skipped(report.errors)
+    if report.boilerplate and report.boilerplate.blocks_left_out:
+        print(f"qa: {report.boilerplate.summary()}", file=sys.stderr)
     print(f"indexed {report.articles} article(s), {report.passages} passages, {report.sentences} "
           f"sentences into {settings.index_dir} in {report.seconds:.1f} s; embedded {report.embedded} "
           f"text(s), {report.cached} came from the cache")

@@ -42,6 +42,7 @@ from embeddings.store import (
     write_manifest,
 )
 from qa.errors import ArticleError, IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from qa.ingest.boilerplate import Boilerplate
 from qa.ingest.documents import Document
 from qa.lock import STAGING_PREFIX
 from qa.passage_store import PassageStore, PassageWriter
@@ -86,6 +87,7 @@ class BuildReport:
     generation: str = ""
     errors: list[ArticleError] = field(default_factory=list)
     removed_staging: list[Path] = field(default_factory=list)  # left by an interrupted build
+    boilerplate: Boilerplate | None = None  # what recurs across articles, and what was left out
 
 
 # --- writing ------------------------------------------------------------------------------------

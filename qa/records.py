@@ -20,11 +20,15 @@ class ArticleInfo:
     url: str | None
     tags: tuple[str, ...] = ()
     path: str = ""
+    original_url: str | None = None  # for a translation, the original article
+    translator: str | None = None
+    proofreader: str | None = None
 
     @classmethod
     def of(cls, article: Article) -> ArticleInfo:
         return cls(article.id, article.title, article.author, article.date, article.url,
-                   article.tags, str(article.path))
+                   article.tags, str(article.path), article.original_url, article.translator,
+                   article.proofreader)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class PassageRecord:
     speaker: str | None = None
     role: str = NARRATES
     answered_by: str | None = None
+    # Which of `sentences` are lines of code (code is context, not an answer).
+    code: tuple[int, ...] = ()
     # Each sentence in comparable form (qa.text.comparable), what the
     # question's words are looked for in: computed once, when the index is
     # built, not for each question (an index written without it computes it
@@ -63,5 +69,6 @@ class PassageRecord:
                "span": tuple(data["span"]),
                "sentences": tuple(tuple(s) for s in data["sentences"]),
                "links": tuple(data.get("links", ())),
+               "code": tuple(data.get("code", ())),
                "plain": None if data.get("plain") is None else tuple(data["plain"])}
         )

@@ -12,7 +12,7 @@ from qa.errors import ArticleError
 from qa.index import BuildReport, Index, Progress, write_index
 from qa.ingest.articles import NothingToIndexError
 from qa.ingest.chunker import ChunkSettings
-from qa.ingest.documents import corpus_documents, corpus_files
+from qa.ingest.documents import corpus_documents, corpus_files, learn_boilerplate
 from qa.lock import index_lock, remove_stale_staging
 from qa.settings import Settings
 from qa.tokenize import Tokenizer, data_digest
@@ -59,7 +59,10 @@ def build_index(
     with index_lock(settings.index_dir):
         removed = remove_stale_staging(settings.index_dir)
         errors: list[ArticleError] = []
-        documents = corpus_documents(settings.corpus_dir, settings.site_url, chunk_settings(settings), errors)
+        files = corpus_files(settings.corpus_dir)
+        boilerplate = learn_boilerplate(files, settings.site_url)
+        documents = corpus_documents(settings.corpus_dir, settings.site_url, chunk_settings(settings), errors,
+                                     boilerplate)
         first = next(documents, None)
         if first is None:
             raise NothingToIndexError(settings.corpus_dir, errors)
@@ -68,11 +71,12 @@ def build_index(
             report = write_index(settings.index_dir, itertools.chain([first], documents),
                                  embedder or make_embedder(settings), make_tokenizer(settings), cache,
                                  settings_record(settings), progress,
-                                 total=len(corpus_files(settings.corpus_dir)))
+                                 total=len(files))
         finally:
             cache.close()
     report.errors = sorted(errors, key=lambda e: str(e.path))
     report.removed_staging = removed
+    report.boilerplate = boilerplate
     return report
 
 

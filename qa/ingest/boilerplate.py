@@ -3,8 +3,9 @@ blocks, notices, share buttons), found from the corpus itself, not from a
 list of one publisher's wording.
 
 A line's *shape* is the line with what varies from article to article
-masked: link targets and link texts, URLs, numbers, white space. "作者：[Logix][a]"
-and "作者：[Two-Bit History][a]" have one shape, "作者：<>"; so do two
+masked: link targets and link texts, URLs, numbers, white space, the
+width of punctuation. "作者：[Logix][a]"
+and "作者：[Two-Bit History][a]" have one shape, "作者:<>"; so do two
 articles' "via: https://…" lines. A shape that occurs in at least
 `MIN_SHARE` of a corpus's articles (and in `MIN_ARTICLES` at least) is
 boilerplate, and a block of text whose lines are mostly boilerplate is
@@ -15,6 +16,7 @@ articles show is content (`qa.ingest.chunker` keeps code as context).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ def line_shape(line: str) -> str | None:
     """The shape of a line of Markdown source, or None for a line with no text
     of its own (blank, a rule, markup alone)."""
     shape = _NUMBER.sub("0", _URL.sub(_MASK, _LINKED.sub(_MASK, line.strip())))
-    shape = " ".join(shape.split())
+    shape = "".join(unicodedata.normalize("NFKC", shape).split())  # "作者：" is "作者: "
     return shape if _HAS_TEXT.search(shape.replace(_MASK, "")) or shape.count(_MASK) > 1 else None
 
 

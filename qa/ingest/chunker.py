@@ -28,6 +28,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from qa.ingest.articles import Article
+from qa.ingest.boilerplate import Boilerplate
 from qa.ingest.turns import is_turn
 from qa.text import ends_sentence, sentence_spans
 
@@ -52,6 +53,7 @@ class Passage:
     paragraph: int
     span: tuple[int, int]  # [start, end) in the article's source file
     links: list[str] = field(default_factory=list)
+    code: tuple[int, ...] = ()  # which of its sentences (`qa.text.sentence_spans`) are lines of code
 
 
 @dataclass
@@ -62,6 +64,7 @@ class _Block:
     links: list[str]
     code: bool = False  # the block is, or ends in, code
     tight_list: int | None = None  # ordinal of the tight list whose item this paragraph is
+    code_lines: tuple[str, ...] = ()  # its lines of code, stripped
 
 
 @lru_cache(maxsize=1)
@@ -241,7 +244,8 @@ def _blocks(article: Article) -> list[_Block]:
             if has_text:
                 span = (offsets[token.map[0]], offsets[token.map[1]])
                 in_tight_list = token.type == "inline" and tokens[i - 1].hidden
-                blocks.append(_Block(text, section, span, links, code, tight_list if in_tight_list else None))
+                blocks.append(_Block(text, section, span, links, code, tight_list if in_tight_list else None,
+                                     _code_lines(text) if code else ()))
     return blocks
 
 
@@ -305,6 +309,7 @@ def _join(first: _Block, second: _Block, paragraphs: bool = False) -> _Block:
         first.links + second.links,
         second.code,  # ends in code: what joins next goes on a line of its own
         first.tight_list,
+        first.code_lines + second.code_lines,
     )
 def split_long(text: str, max_chars: int) -> list[str]:
     """Pieces of at most `max_chars`, cut at sentence ends where possible;
@@ -344,9 +349,27 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings()) -> list[Passage]:
+def _code_lines(code: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in code.splitlines() if line.strip())
+
+
+def _code_sentences(text: str, code_lines: Sequence[str]) -> tuple[int, ...]:
+    """Which sentences of `text` are (parts of) lines of code: a line break
+    ends a sentence, so each is inside one line."""
+    if not code_lines:
+        return ()
+    return tuple(number for number, (start, end) in enumerate(sentence_spans(text))
+                 if any(text[start:end] in line for line in code_lines))
+
+
+def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
+                  boilerplate: Boilerplate | None = None) -> list[Passage]:
+    """The article's passages, without the blocks `boilerplate` covers."""
     passages = []
-    blocks = _merge_fragments(_join_tight_lists(_blocks(article)), settings.min_chars)
+    blocks = _blocks(article)
+    if boilerplate:
+        blocks = [b for b in blocks if b.code or not boilerplate.covers(article.source[slice(*b.span)])]
+    blocks = _merge_fragments(_join_tight_lists(blocks), settings.min_chars)
     for paragraph, block in enumerate(blocks, start=1):
         pieces = split_long(block.text, settings.max_chars)
         for part, piece in enumerate(pieces, start=1):
@@ -360,6 +383,7 @@ def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings()) -
                     paragraph=paragraph,
                     span=block.span,
                     links=block.links,
+                    code=_code_sentences(piece, block.code_lines),
                 )
             )
     return passages
