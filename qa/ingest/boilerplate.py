@@ -9,8 +9,9 @@ and "作者：[Two-Bit History][a]" have one shape, "作者:<>"; so do two
 articles' "via: https://…" lines. A shape that occurs in at least
 `MIN_SHARE` of a corpus's articles (and in `MIN_ARTICLES` at least) is
 boilerplate, and a block of text whose lines are mostly boilerplate is
-not a passage. Code is never counted or left out here: a command that many
-articles show is content (`qa.ingest.chunker` keeps code as context).
+not a passage. Code is never counted: a command that many articles show is
+content (`qa.ingest.chunker` keeps code as context); only the boilerplate
+lines a code fence left open swallows are taken out of it.
 """
 
 from __future__ import annotations
@@ -86,6 +87,16 @@ class Boilerplate:
         self.left_out.update(known)
         self.blocks_left_out += 1
         return True
+
+    def without_lines(self, code: str) -> str:
+        """Code without the boilerplate lines a fence left open swallowed (a
+        credit block after a code fence that is never closed)."""
+        if not self.shapes:
+            return code
+        kept = [line for line in code.splitlines() if line_shape(line) not in self.shapes]
+        self.left_out.update(shape for line in code.splitlines()
+                             if (shape := line_shape(line)) in self.shapes)
+        return "\n".join(kept).strip("\n")
 
     def summary(self, most: int = 5) -> str:
         """One line: how many blocks were left out, and the commonest shapes."""

@@ -13,6 +13,7 @@ truncated.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import textwrap
@@ -362,13 +363,25 @@ def _code_sentences(text: str, code_lines: Sequence[str]) -> tuple[int, ...]:
                  if any(text[start:end] in line for line in code_lines))
 
 
+def _without_boilerplate(blocks: list[_Block], article: Article, boilerplate: Boilerplate) -> list[_Block]:
+    kept = []
+    for block in blocks:
+        if block.code:
+            text = boilerplate.without_lines(block.text)
+            if text:
+                kept.append(dataclasses.replace(block, text=text, code_lines=_code_lines(text)))
+        elif not boilerplate.covers(article.source[slice(*block.span)]):
+            kept.append(block)
+    return kept
+
+
 def chunk_article(article: Article, settings: ChunkSettings = ChunkSettings(),
                   boilerplate: Boilerplate | None = None) -> list[Passage]:
     """The article's passages, without the blocks `boilerplate` covers."""
     passages = []
     blocks = _blocks(article)
     if boilerplate:
-        blocks = [b for b in blocks if b.code or not boilerplate.covers(article.source[slice(*b.span)])]
+        blocks = _without_boilerplate(blocks, article, boilerplate)
     blocks = _merge_fragments(_join_tight_lists(blocks), settings.min_chars)
     for paragraph, block in enumerate(blocks, start=1):
         pieces = split_long(block.text, settings.max_chars)

@@ -350,7 +350,8 @@ def test_headings_become_sections_and_are_not_passages() -> None:
 
 @pytest.mark.parametrize("underline", ["===", "---", "------"])
 def test_setext_headings_become_sections(underline: str) -> None:
-    body = f"开头的一段话，内容足够长，独立成段。\n\n第一节\n{underline}\n\n第一节下面的段落，内容足够长，独立成段。\n"
+    body = (f"开头的一段话，内容足够长，独立成段。\n\n第一节\n{underline}\n\n"
+            f"第一节下面的段落，内容足够长，独立成段。\n")
     assert [(p.section, p.text) for p in _chunk(body)] == [
         (None, "开头的一段话，内容足够长，独立成段。"),
         ("第一节", "第一节下面的段落，内容足够长，独立成段。"),
@@ -361,7 +362,8 @@ def test_setext_headings_become_sections(underline: str) -> None:
 def test_a_first_level_heading_that_opens_the_body_is_the_title_not_a_section(heading: str) -> None:
     article = _article(f"{heading}\n第一段话，内容足够长，独立成段。\n", "---\n---\n")
     assert article.title == "灵雀云专访"
-    assert [(p.section, p.text) for p in chunk_article(article)] == [(None, "第一段话，内容足够长，独立成段。")]
+    passages = chunk_article(article)
+    assert [(p.section, p.text) for p in passages] == [(None, "第一段话，内容足够长，独立成段。")]
 
 
 def test_underscores_inside_words_are_not_emphasis() -> None:
