@@ -53,6 +53,7 @@ from qa.retrieval import (
     HybridRetriever,
     PhraseRetriever,
     Query,
+    asks_for_code,
     lexical_terms,
     phrase_terms,
     query_terms,
@@ -62,7 +63,7 @@ from qa.text import CJK_CHAR, mostly_cjk, normalize
 from qa.tokenize import Tokenizer
 from qa.turn_ranking import TurnTable
 
-FORMAT = 3  # 3: generations, streamed build, float16 vectors, hashed BM25 terms, interview turns
+FORMAT = 4  # 3: generations, streamed build, float16 vectors, hashed BM25 terms, interview turns; 4: code
 # The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
 # questions) and checked on corpus/questions.yaml; see the README's table.
 HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
@@ -71,10 +72,6 @@ CHUNK_PASSAGES = 2000  # passages embedded and written at a time
 REBUILD = "qa index"
 CURRENT = "current"  # the link to the generation being served
 Progress = Callable[[int, int], None]  # (done, total)
-# Files of the index format before generations (format 2 and older).
-_FLAT_LAYOUT = ("manifest.json", "articles.json", "passages.json", "sentences.json",
-                "passages.faiss", "sentences.faiss", "bm25", "phrases")
-
 
 @dataclass
 class BuildReport:
@@ -108,6 +105,7 @@ class _GenerationWriter:
         self._sentence_counts: list[np.ndarray] = []
         self._asking: list[np.ndarray] = []
         self._answered_by: list[np.ndarray] = []
+        self._code_only: list[np.ndarray] = []  # per passage: all its sentences are code
         self._pending: list[PassageRecord] = []
         self._hash = hashlib.sha256()
         self.articles: list[ArticleInfo] = []
@@ -140,6 +138,7 @@ class _GenerationWriter:
         rows = {record.id: row for row, record in enumerate(chunk, start=first_row)}
         self._asking.append(np.array([r.role == ASKS for r in chunk], dtype=bool))
         self._answered_by.append(np.array([rows.get(r.answered_by or "", -1) for r in chunk], np.int64))
+        self._code_only.append(np.array([r.is_code for r in chunk], dtype=bool))
         texts = [normalize(r.text) for r in chunk] + sentence_texts
         vectors, embedded = embed_with_cache(self._embedder, texts, self._cache)
         self._passage_vectors.write(vectors[: len(chunk)])
@@ -165,6 +164,7 @@ class _GenerationWriter:
         answered_by = np.concatenate([np.zeros(0, np.int64), *self._answered_by])
         np.save(self.folder / "turns.asking.npy", np.concatenate([np.zeros(0, bool), *self._asking]))
         np.save(self.folder / "turns.answered_by.npy", answered_by)
+        np.save(self.folder / "passages.code.npy", np.concatenate([np.zeros(0, bool), *self._code_only]))
         _write_json(self.folder / "articles.json", [asdict(a) for a in self.articles])
         size = self._records.size
         self.report.articles, self.report.passages = len(self.articles), size
@@ -256,14 +256,8 @@ def write_index(
 
 
 def _make_current(index_dir: Path, generation: str) -> None:
-    """Point `current` at `generation` atomically; drop the flat layout of
-    format 2 and generations older than the one just replaced."""
-    for name in _FLAT_LAYOUT:
-        old = index_dir / name
-        if old.is_dir() and not old.is_symlink():
-            shutil.rmtree(old)
-        elif old.exists():
-            old.unlink()
+    """Point `current` at `generation` atomically; drop generations older
+    than the one just replaced."""
     previous = current_generation(index_dir)
     link = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:6]}"
     link.symlink_to(generation)
@@ -352,7 +346,8 @@ class Index:
                                VectorMatrix.open(folder / "sentences.i8", embedder.dim), start)
         parts = {"bm25": bm25, "phrases": phrases, "dense": dense}
         turns = TurnTable(np.load(folder / "turns.asking.npy"), np.load(folder / "turns.answered_by.npy"))
-        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns)
+        hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns,
+                                 code_only=np.load(folder / "passages.code.npy"))
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
                    bm25, phrases, dense, hybrid, np.load(folder / "sentences.where.npy"), start)
 
@@ -364,18 +359,17 @@ class Index:
         vector = self.embed_query(text) if embed else None
         return Query(text, query_terms(self.tokenizer, text), vector,
                      phrases=list(dict.fromkeys(phrase_terms(text))),
-                     cross_lingual=mostly_cjk(text) != self.corpus_is_cjk)
+                     cross_lingual=mostly_cjk(text) != self.corpus_is_cjk,
+                     wants_code=asks_for_code(text))
 
 
 def generation_folder(index_dir: Path) -> Path:
-    """The folder of the current generation (or an index of an older format)."""
+    """The folder of the current generation."""
     current = index_dir / CURRENT
     if current.is_symlink() and not current.is_dir():
         raise IndexDamagedError(index_dir, f"{CURRENT} points at {os.readlink(current)}, which is missing")
     if current.is_dir():
         return current.resolve()
-    if (index_dir / "manifest.json").is_file():  # format 2: refused below, with the fix
-        return index_dir
     raise IndexNotFoundError(index_dir)
 
 

@@ -59,6 +59,11 @@ class PassageRecord:
         if self.plain is None:
             object.__setattr__(self, "plain", comparable_sentences(self.text, self.sentences))
 
+    @property
+    def is_code(self) -> bool:
+        """The passage is code alone, no prose: context, not an answer (`qa.retrieval.asks_for_code`)."""
+        return bool(self.code) and len(self.code) == len(self.sentences)
+
     def to_json(self) -> dict:
         return asdict(self)
 

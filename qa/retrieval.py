@@ -43,6 +43,8 @@ class Query:
     # In another language than the articles (an English question over Chinese
     # articles): words cannot match, only the dense part can.
     cross_lingual: bool = False
+    # It asks for a command or code (`asks_for_code`): passages of code alone may answer it.
+    wants_code: bool = False
     # Work done once per question and part (a BM25 part's score vector).
     memo: dict = field(default_factory=dict, repr=False)
 
@@ -65,6 +67,19 @@ class Retriever(Protocol):
         ...
 
     def search(self, query: Query, k: int) -> list[Hit]: ...
+
+
+_ASKS_FOR_CODE = re.compile(
+    r"命令|指令|代码|脚本|语法|参数|选项|(?:怎么|怎样|如何)(?:运行|执行|安装|配置|设置|使用|用|写|查看|列出)"
+    r"|\b(?:command|commands|code|script|syntax|flag|option)\b|\bhow (?:do|can|would|should) (?:i|you|we)\b"
+    r"|\bhow to\b", re.IGNORECASE)
+
+
+def asks_for_code(question: str) -> bool:
+    """Whether a question asks for a command or code ("用什么命令查看端口？",
+    "How do I list open ports?"): only then may a passage of code alone, or a
+    line of code, answer it. Code is context for every other question."""
+    return bool(_ASKS_FOR_CODE.search(normalize(question)))
 
 
 def lexical_terms(tokenizer: Tokenizer, text: str) -> list[str]:
@@ -318,10 +333,11 @@ class HybridRetriever:
     stretched by min-max into noise."""
 
     def __init__(self, parts: Sequence[tuple[Retriever, float]], turns: TurnTable | None = None,
-                 candidates: int = CANDIDATES):
+                 candidates: int = CANDIDATES, code_only: np.ndarray | None = None):
         self.parts = list(parts)
         self.turns = turns
         self.candidates = candidates
+        self.code_only = code_only  # per row: the passage is code alone, no prose
 
     def _active(self, query: Query) -> list[tuple[Retriever, float]]:
         return [(part, weight) for part, weight in self.parts
@@ -331,10 +347,18 @@ class HybridRetriever:
         """The rows to score: every candidate of every part and the passages
         that answer them (or every passage), sorted."""
         if exhaustive:
-            return np.arange(self.parts[0][0].size)
+            return self._answerable(query, np.arange(self.parts[0][0].size))
         found = [part.candidates(query, self.candidates) for part, _ in self._active(query)]
         rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-        return rows if self.turns is None else with_answers(rows, self.turns)
+        return self._answerable(query, rows if self.turns is None else with_answers(rows, self.turns))
+
+    def _answerable(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        """`rows` without passages of code alone, unless the question asks for
+        code (or nothing else is left)."""
+        if self.code_only is None or query.wants_code:
+            return rows
+        prose = rows[~self.code_only[rows]]
+        return prose if len(prose) else rows
 
     def search(self, query: Query, k: int, exhaustive: bool = False) -> list[Hit]:
         rows = self.rows(query, exhaustive)

@@ -147,7 +147,7 @@ def test_index_files_and_manifest(built: Settings) -> None:
     folder = built.index_dir / "current"
     assert {p.name for p in folder.iterdir()} == {
         "manifest.json", "articles.json", "passages.jsonl", "passages.offsets.npy", "passages.ids.npy",
-        "passages.article_starts.npy",
+        "passages.article_starts.npy", "passages.code.npy",
         "passages.i8", "passages.i8.scales", "passages.faiss", "sentences.i8", "sentences.i8.scales",
         "sentences.where.npy", "sentences.start.npy",
         "turns.asking.npy", "turns.answered_by.npy", "bm25", "phrases",
@@ -190,18 +190,14 @@ def test_rebuild_keeps_the_previous_generation_and_drops_older_ones(
     assert kept == sorted(made[1:])  # a server may still be loading the previous one
 
 
-def test_an_index_of_the_flat_format_is_refused_then_replaced(
+def test_an_index_of_an_older_format_is_refused_with_the_fix(
     fixture_settings: Settings, hashing: type[Embedder]
 ) -> None:
-    folder = fixture_settings.index_dir
-    folder.mkdir(parents=True)
-    (folder / "manifest.json").write_text(json.dumps({"format": 2}), encoding="utf-8")
-    (folder / "bm25").mkdir()
-    with pytest.raises(IndexMismatchError, match="has format 2, this version reads format 3"):
-        open_index(fixture_settings, hashing())
     build_index(fixture_settings, hashing())
-    assert not (folder / "manifest.json").exists() and not (folder / "bm25").exists()
-    assert len(open_index(fixture_settings, hashing()).passages) == 6
+    manifest = fixture_settings.index_dir / "current" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text("utf-8")), "format": 3}), "utf-8")
+    with pytest.raises(IndexMismatchError, match=r"has format 3, this version reads format 4\. Rebuild it"):
+        open_index(fixture_settings, hashing())
 
 
 def test_an_article_without_a_text_passage_is_reported(
