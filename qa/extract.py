@@ -102,6 +102,7 @@ class Question:
     idf: tuple[float, ...]  # the weight of each word
     stop_chars: frozenset[str] = frozenset()  # characters that carry no topic (的, 是, 哪, …)
     kind: str = ""  # the answer expected, one of KINDS; read from `text` when not given
+    wants_code: bool = False  # it asks for a command or code (`qa.retrieval.asks_for_code`)
     plain: str = field(init=False)  # `text` in comparable form
     bigrams: tuple[str, ...] = field(init=False)  # its distinct pairs of consecutive letters
     chars: tuple[str, ...] = field(init=False)  # its distinct letters, `stop_chars` left out
@@ -128,6 +129,7 @@ class Passage:
     plain: tuple[str, ...]  # each sentence in comparable form
     cosines: tuple[float, ...]  # the question's cosine to each sentence
     topic: str = ""  # the article's title and the passage's section, comparable form
+    code: tuple[int, ...] = ()  # which sentences are lines of code
 
 
 # --- sentence features ---------------------------------------------------------------
@@ -242,6 +244,8 @@ def choose(question: Question, passage: Passage) -> tuple[Span, ...]:
     if not passage.sentences:
         return ()
     scores = sentence_scores(question, passage)
+    if passage.code and not question.wants_code and len(passage.code) < len(scores):
+        scores[list(passage.code)] = -np.inf  # a line of code answers only a question about code
     best = int(np.argmax(scores))
     other = _companion(question, passage.plain, scores, best)
     first, last = sorted((best, best if other is None else other))
@@ -249,18 +253,19 @@ def choose(question: Question, passage: Passage) -> tuple[Span, ...]:
 
 
 def _companion(question: Question, sents: Sequence[str], scores: np.ndarray, best: int) -> int | None:
-    """The sentence before or after `best` that goes with it, if one does."""
-    after = best + 1 if best + 1 < len(sents) else None
-    if best > 0 and _POINTS_BACK.match(sents[best]):
-        return best - 1
+    """The sentence before or after `best` that goes with it, if one does (a
+    line of code left out, -inf, never does)."""
+    before = best - 1 if best > 0 and np.isfinite(scores[best - 1]) else None
+    after = best + 1 if best + 1 < len(sents) and np.isfinite(scores[best + 1]) else None
+    if before is not None and _POINTS_BACK.match(sents[best]):
+        return before
     if after is not None and (sents[best].rstrip(_CLOSERS).endswith(_CUT_OFF) or len(sents[after]) < _SHORT):
         return after
+    near = [k for k in (before, after) if k is not None]
     if question.kind in _NAMED_KINDS and not holds_kind(sents[best], question.kind, question.plain):
-        holding = [k for k in (best - 1, after)
-                   if k is not None and k >= 0 and holds_kind(sents[k], question.kind, question.plain)]
+        holding = [k for k in near if holds_kind(sents[k], question.kind, question.plain)]
         if holding:  # "不久，……第二帝国覆亡": the time asked is next door
             return max(holding, key=lambda k: scores[k])
-    near = [k for k in (best - 1, after) if k is not None and k >= 0]
     closest = max(near, key=lambda k: scores[k], default=None)
     if closest is not None and scores[best] - scores[closest] < NEIGHBOUR_MARGIN:
         return closest

@@ -119,10 +119,12 @@ class QAService:
         follow-up extends) and each hit's sentences with their cosines."""
         weights = self._weights
         asked = extract.Question(search_text, tuple(words), tuple(weights.idf(w) for w in words),
-                                 self.index.tokenizer.stop_chars, extract.expected_kind(question))
+                                 self.index.tokenizer.stop_chars, extract.expected_kind(question),
+                                 query.wants_code)
         rows = [h.row for h in hits]
         inputs = [extract.Passage(self.index.passages[row].text, self.index.passages[row].sentences,
-                                  weights.sentences(row), cosines, self._topic_of_row(row))
+                                  weights.sentences(row), cosines, self._topic_of_row(row),
+                                  self.index.passages[row].code)
                   for row, cosines in zip(rows, self._sentence_cosines(query, rows), strict=True)]
         return asked, inputs
 

@@ -5,6 +5,7 @@ service's use of it is tested in test_service, its accuracy by `qa eval`."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,21 @@ def test_answer_sentence_is_right_when_the_passage_is(
     # measured 0.94 (47 of 50: "k8s 赢了…" now finds its passage, but not its reason sentence)
     # and 0.885 (23 of 26)
     assert right / (right + len(wrong)) >= floor, wrong
+
+
+# --- code is context, not an answer ---------------------------------------------------------
+
+
+CODE_PASSAGE = "用下面的命令列出监听的端口：\nss -tlnp\n它会显示每个端口背后的进程。"
+
+
+def test_a_line_of_code_is_never_the_answer_to_a_prose_question(tokenizer: Tokenizer) -> None:
+    question = _question(tokenizer, "ss 会显示端口背后的什么？")
+    passage = dataclasses.replace(_passage(CODE_PASSAGE, cosines=[0.80, 0.99, 0.85]), code=(1,))
+    assert answer_text(CODE_PASSAGE, choose(question, passage)) == "它会显示每个端口背后的进程。"
+
+
+def test_a_question_that_asks_for_a_command_may_get_a_line_of_code(tokenizer: Tokenizer) -> None:
+    question = dataclasses.replace(_question(tokenizer, "用什么命令列出 ss 端口？"), wants_code=True)
+    passage = dataclasses.replace(_passage(CODE_PASSAGE, cosines=[0.80, 0.99, 0.85]), code=(1,))
+    assert "ss -tlnp" in answer_text(CODE_PASSAGE, choose(question, passage))

@@ -17,6 +17,7 @@ from qa.retrieval import (
     HybridRetriever,
     PhraseRetriever,
     Query,
+    asks_for_code,
     lexical_terms,
     minmax,
     phrase_terms,
@@ -418,3 +419,21 @@ def test_phrase_retriever_of_passages_without_phrases(tmp_path: Path) -> None:
     query = Query("ls", [], phrases=phrase_terms("ls -la 命令"))
     np.testing.assert_allclose(phrases.scores(query), [0.0, 0.0])
     assert phrases.candidates(query, 5).tolist() == []
+
+
+def test_passages_of_code_alone_are_left_out_unless_the_question_asks_for_code() -> None:
+    part = FixedScores([0.9, 0.5, 0.7])
+    hybrid = HybridRetriever([(part, 1.0)], code_only=np.array([True, False, False]))
+    assert [h.row for h in hybrid.search(Query("ss 显示什么？", []), 3)] == [2, 1]
+    assert [h.row for h in hybrid.search(Query("用什么命令？", [], wants_code=True), 3)] == [0, 2, 1]
+    only_code = HybridRetriever([(part, 1.0)], code_only=np.array([True, True, True]))
+    assert len(only_code.search(Query("q", []), 3)) == 3  # nothing else to show
+
+
+@pytest.mark.parametrize(("question", "wants"), [
+    ("用什么命令列出端口？", True), ("How do I list open ports?", True), ("如何安装 autoplank？", True),
+    ("What does the --force option do?", True), ("autoplank 是用什么语言写的？", False),
+    ("Why did Microsoft ignore Linux?", False), ("ACP 2.0 是什么？", False),
+])
+def test_asks_for_code(question: str, wants: bool) -> None:
+    assert asks_for_code(question) is wants
