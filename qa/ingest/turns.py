@@ -207,17 +207,25 @@ class _Voice:
 _NARRATION = _Voice()
 
 
+_INITIALS = re.compile(r"[A-Z]{2,4}")  # "RMS", "DW": a speaker's initials
+
+
 def _labels(marks: Sequence[_Marks], author: str | None, title: str) -> dict[str, bool]:
     """The labels that name a speaker, each with whether it asks: role words
-    always; names when the author's, the title's, or used twice."""
+    always; names (or initials) when there are two voices at least, each
+    the author's, the title's, or used twice; in a dialogue of recurring
+    labels (a transcript), a name used once too (a guest who speaks once)."""
     counts = Counter(m.label for m in marks if m.label)
-    labels: dict[str, bool] = {}
-    for label, uses in counts.items():
-        key = label.lower()
-        if key in ASKING_LABELS or key in ANSWERING_LABELS:
-            labels[label] = key in ASKING_LABELS
-        elif label == author or (_is_name(label) and (uses > 1 or label in title)):
-            labels[label] = label == author
+    labels = {label: label.lower() in ASKING_LABELS for label in counts
+              if label.lower() in ASKING_LABELS or label.lower() in ANSWERING_LABELS}
+    names = [label for label in counts if label not in labels
+             and (label == author or _is_name(label) or _INITIALS.fullmatch(label))]
+    known = [label for label in names if counts[label] > 1 or label in title or label == author]
+    if len(labels) + len(known) < 2:
+        known = []  # one voice is no dialogue: "Python:" twice in a tutorial names nobody
+    elif len(labels) + sum(counts[label] > 1 for label in known) >= 2:
+        known = names
+    labels.update({label: label == author for label in known})
     named = [label for label, asks in labels.items() if not asks and label.lower() not in ANSWERING_LABELS]
     if len(named) > 1 and not any(labels.values()):  # a dialogue of names: who asks?
         untitled = [label for label in named if label not in title]
@@ -256,19 +264,37 @@ def _speaks(name: str, said: Counter[str]) -> int:
     return sum(n for who, n in said.items() if who == name or name.endswith(" " + who))
 
 
-def _label_voice(label: str, asks: bool, interviewee: str | None) -> _Voice:
+def _label_voice(label: str, asks: bool, interviewee: str | None, full_names: dict[str, str]) -> _Voice:
     key = label.lower()
     if key in _NAMELESS_LABELS:
         return _Voice(None if asks else interviewee, asks)
-    return _Voice(label, asks)
+    return _Voice(full_names.get(label, label), asks)
+
+
+def _full_names(labels: dict[str, bool], mentions: str) -> dict[str, str]:
+    """The full name the article gives a label written short: initials ("DW"
+    is "Don Watkins") or one part of a name ("Lipton" is "Jeff Lipton")."""
+    found = (m.group() for m in _LATIN_NAME.finditer(mentions))
+    names = {name for name in found if " " in name and _is_latin_name(name)}
+    full = {}
+    for label in labels:
+        matches = [name for name in names if _short_for(label, name)]
+        if len(matches) == 1:
+            full[label] = matches[0]
+    return full
+
+
+def _short_for(label: str, name: str) -> bool:
+    parts = name.split()
+    return label == "".join(part[0] for part in parts) or label in (parts[0], parts[-1])
 
 
 def _voices(marks: Sequence[_Marks], texts: Sequence[str], sections: Sequence[str | None],
-            labels: dict[str, bool], interviewee: str | None) -> list[_Voice]:
+            labels: dict[str, bool], interviewee: str | None, full_names: dict[str, str]) -> list[_Voice]:
     """Each passage's voice, in reading order: its label, a bold question, the
     labelled or bold turn it continues, a verb of saying, or the quotation it
     continues."""
-    bold_questions = sum(m.bold or m.bold_later for m in marks) > 1
+    bold_questions = _asks_in_bold(marks)
     voices: list[_Voice] = []
     turn: _Voice | None = None  # the labelled or bold turn going on in this section
     last_named = interviewee
@@ -276,7 +302,7 @@ def _voices(marks: Sequence[_Marks], texts: Sequence[str], sections: Sequence[st
         if row and sections[row] != sections[row - 1]:
             turn = None
         if mark.label in labels:
-            voice = turn = _label_voice(mark.label, labels[mark.label], interviewee)
+            voice = turn = _label_voice(mark.label, labels[mark.label], interviewee, full_names)
         elif bold_questions and mark.bold:
             voice, turn = _Voice(None, asks=True), _Voice(interviewee)
         elif turn:
@@ -294,6 +320,12 @@ def _voices(marks: Sequence[_Marks], texts: Sequence[str], sections: Sequence[st
             turn = _Voice(interviewee)  # a short bold question ends the passage
         voices.append(voice)
     return voices
+
+
+def _asks_in_bold(marks: Sequence[_Marks]) -> bool:
+    """Questions set in bold paragraphs, answered below: an interview's form
+    (bold paragraphs that do not ask are a tutorial's headings)."""
+    return sum((m.bold or m.bold_later) and m.ends_asking for m in marks) > 1
 
 
 _QUOTED_SPEECH = re.compile(r"\s*[“「\"][^”」\"]*(?:[。！？!?…][”」\"]|$)")
@@ -353,9 +385,12 @@ def detect_turns(texts: Sequence[str], sections: Sequence[str | None], author: s
     mentions = "\n".join([title, *texts])
     marks = [_marks(text, source, mentions) for text, source in zip(texts, markdown, strict=True)]
     labels = _labels(marks, author, title)
+    if not labels and not _asks_in_bold(marks) and not _INTERVIEW_TITLE.search(title):
+        return [PassageTurn() for _ in texts]  # not a dialogue: an article's quotations are no turns
     said = Counter(m.who for m in marks if m.who and m.who != PRONOUN and m.who != author)
     said.update(label for label, asks in labels.items() if not asks and label.lower() not in _NAMELESS_LABELS)
-    voices = _voices(marks, texts, sections, labels, _interviewee(title, mentions, said))
+    voices = _voices(marks, texts, sections, labels, _interviewee(title, mentions, said),
+                     _full_names(labels, f"{mentions}\n{author or ''}"))
     if not any(v.speaker and not v.asks for v in voices):  # nobody answers: not an interview
         return [PassageTurn() for _ in texts]
     roles = _roles(voices, marks, sections)

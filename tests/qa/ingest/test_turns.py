@@ -172,7 +172,17 @@ def _detect(texts: list[str], title: str = "", author: str | None = None) -> lis
     ],
 )
 def test_ways_of_marking_speech(title: str, texts: list[str], expected: list[tuple[str | None, str]]) -> None:
-    assert _detect(texts, title) == expected
+    # Without labels or bold questions, only an interview's title makes quotations turns.
+    assert _detect(texts, title or "一次专访") == expected
+
+
+@pytest.mark.parametrize("texts", [
+    ["今年团队把全部服务迁到了新的调度系统上。", "“迁移比我们想的要顺利得多。”林晓峰说，“只用了三个月。”"],
+    ['"The first release took two years," said Keller.', "She added that the second took six months."],
+    ["Python: 一门语言。", "安装它很简单。", "Python: 另一段说明。"],  # one label, twice: one voice
+])
+def test_quotations_in_an_article_that_is_no_dialogue_are_no_turns(texts: list[str]) -> None:
+    assert _detect(texts, "如何在 Linux 上安装 .NET Core SDK") == [(None, NARRATES)] * len(texts)
 
 
 @pytest.mark.parametrize(
@@ -191,7 +201,7 @@ def test_narration_without_a_named_speaker_is_no_interview(texts: list[str]) -> 
 
 def test_the_answer_to_a_question_is_in_its_own_section() -> None:
     texts = ["陈恺说，“容器会改变一切。”", "那么灵雀云接下来会做什么？", "陈恺说，“我们会继续投入开源。”"]
-    turns = detect_turns(texts, ["一", "一", "二"], None, "")
+    turns = detect_turns(texts, ["一", "一", "二"], None, "专访陈恺")
     assert [(t.role, t.answered_by) for t in turns] == [(A, None), (Q, None), (A, None)]
 
 
@@ -311,3 +321,11 @@ def test_a_subset_of_rows_is_ranked_as_the_whole_would_be() -> None:
     rows = with_answers(np.array([1, 3, 4]), turns)
     assert rows.tolist() == [1, 2, 3, 4, 5]  # the answers of rows 1 and 4 join them
     np.testing.assert_allclose(answers_first(rows, scores[rows], turns), whole[rows])
+
+
+def test_a_speaker_labelled_by_initials_or_a_surname_gets_the_name_the_article_gives() -> None:
+    texts = ["Don Watkins talked with Peter Farrell about teaching math with Python.",
+             "DW: How did you start?", "PF: With a turtle on the screen.",
+             "DW: And now?", "PF: Now my students write games.", "DW: Any advice?", "Farrell: Start small."]
+    assert [speaker for speaker, _ in _detect(texts, "Hacking math education")] == [
+        None, "Don Watkins", "Peter Farrell", "Don Watkins", "Peter Farrell", "Don Watkins", "Peter Farrell"]
