@@ -270,6 +270,7 @@ class SqliteQuestionLog:
 
     def _write_forever(self) -> None:
         db: sqlite3.Connection | None = None
+        pruned = 0.0  # when retention was last applied (monotonic seconds)
         while True:
             batch = [self._queue.get()]
             while len(batch) < BATCH:
@@ -279,10 +280,10 @@ class SqliteQuestionLog:
                     break
             entries = [item for item in batch if isinstance(item, Entry)]
             if entries:
-                if db is None:  # the first question: the file is made now, and old ones go
-                    db = self._connect()
-                    if self.retention_days:
-                        self._prune_quietly()
+                db = db or self._connect()  # the first question: the file is made now
+                if self.retention_days and (not pruned or time.monotonic() - pruned > DAY_S):
+                    self._prune_quietly()  # then once a day while the server runs
+                    pruned = time.monotonic()
                 self._write(db, entries)
             for item in batch:
                 if isinstance(item, threading.Event):

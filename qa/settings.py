@@ -77,7 +77,7 @@ class Settings(BaseSettings):
                                description="SQLite file of the questions asked, votes and editors' marks")
     question_log_enabled: bool = Field(True, description="record questions asked (false: nothing is written)")
     question_log_days: float = Field(90, gt=0, description="questions older than this are deleted "
-                                     "(`qa log prune`, and at each start of `qa serve`)")
+                                     "(`qa log prune`; `qa serve` at its first question, then daily)")
     editors_token: SecretStr | None = Field(None, description="token that opens /editors "
                                             "(unset: the page is off)")
 

@@ -53,15 +53,31 @@
     return "已标记 · marked: " + label + (mark.expect ? " — expect “" + mark.expect + "”" : "");
   }
 
+  function mark(group, verdict, passageId, button) {
+    button.disabled = true;
+    return call("POST", "/editors/api/marks", { question: group.question, verdict: verdict, passage_id: passageId || null })
+      .then(function () { say("已保存 · saved: " + group.question); return load(); })
+      .catch(function (error) { say(error.message, true); button.disabled = false; });
+  }
+
   function markButton(group, verdict, label, passageId) {
     var button = el("button", { type: "button" }, label);
-    button.addEventListener("click", function () {
-      button.disabled = true;
-      call("POST", "/editors/api/marks", { question: group.question, verdict: verdict, passage_id: passageId || null })
-        .then(function () { say("已保存 · saved: " + group.question); return load(); })
-        .catch(function (error) { say(error.message, true); button.disabled = false; });
-    });
+    button.addEventListener("click", function () { mark(group, verdict, passageId, button); });
     return button;
+  }
+
+  /* The answer is in a passage the service did not get: its id, typed. */
+  function otherPassage(group) {
+    var other = el("form", { class: "actions" });
+    var input = el("input", { "aria-label": "答案在另一段（id）· answer is in another passage (id)",
+      placeholder: "article-id#p3", required: "" });
+    var button = el("button", { type: "submit" }, "答案在这一段 · answer is in this passage");
+    other.append(input, button);
+    other.addEventListener("submit", function (e) {
+      e.preventDefault();
+      mark(group, "passage", input.value.trim(), button);
+    });
+    return other;
   }
 
   function passageItem(group, passage, n) {
@@ -88,7 +104,7 @@
     box.appendChild(passages);
     var actions = el("div", { class: "actions" });
     actions.append(markButton(group, "unanswerable", VERDICTS.unanswerable), markButton(group, "ignore", VERDICTS.ignore));
-    box.appendChild(actions);
+    box.append(actions, otherPassage(group));
     return box;
   }
 

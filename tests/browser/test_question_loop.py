@@ -40,6 +40,9 @@ def test_vote_down_mark_export_and_eval(new_page, logging_server: tuple[str, Set
     expect(group).to_contain_text("👎 1")
     first = group.get_by_role("listitem").first
     expect(first.get_by_role("link")).to_have_attribute("href", "https://linux.cn/article-11563-1.html")
+    group.get_by_label("答案在另一段（id）· answer is in another passage (id)").fill("no-such-article#p1")
+    group.get_by_role("button", name="答案在这一段 · answer is in this passage").click()
+    expect(editor.get_by_role("status")).to_contain_text("404: no passage with id 'no-such-article#p1'")
     group.get_by_role("button", name="答案在第 1 段 · answer is in passage 1").click()
     expect(group.locator(".mark")).to_contain_text("已标记 · marked: 答案在 · answer is in")
     editor.screenshot(path=artifacts / "editors-marked.png")
