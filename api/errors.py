@@ -24,7 +24,7 @@ from qa.errors import (
     PassageNotFoundError,
     QAError,
 )
-from qa.questionlog import AnswerNotFoundError, TooManyVotesError
+from qa.questionlog import AnswerNotFoundError, QuestionLogOffError, TooManyVotesError
 from qa.review import MarkError
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ DOMAIN_ERRORS: tuple[tuple[type[QAError], int, str], ...] = (
     (PassageNotFoundError, 404, "passage_not_found"),
     (AnswerNotFoundError, 404, "answer_not_found"),
     (TooManyVotesError, 429, "too_many_votes"),
+    (QuestionLogOffError, 409, "question_log_off"),
     (MarkError, 422, "invalid_mark"),
     (IndexNotFoundError, 503, "index_not_found"),
     (IndexMismatchError, 503, "index_mismatch"),
@@ -164,6 +165,7 @@ HTTP_DESCRIPTIONS = {
     404: "Unknown id",
     413: "Request body too large",
     422: "Invalid request (blank or too long question, top_k out of range, malformed JSON)",
+    409: "The question log is off, so nothing can be stored in it",
     429: "Too many votes on this answer; Retry-After says when to try again",
     503: "The index is not loaded (yet, or it failed: the message says how to fix it)",
 }

@@ -84,6 +84,12 @@ class AnswerNotFoundError(QAError):
                          f"returned (answers older than the retention period are deleted).{why}")
 
 
+class QuestionLogOffError(QAError):
+    def __init__(self, what: str):
+        super().__init__(f"the question log is off (question_log_enabled: false), so {what}: turn it on "
+                         f"with QA_QUESTION_LOG_ENABLED=true and restart")
+
+
 class TooManyVotesError(QAError):
     def __init__(self, answer_id: str, retry_after: float):
         self.retry_after = max(1, round(retry_after))
@@ -199,7 +205,7 @@ class DisabledQuestionLog:
         return []
 
     def mark(self, mark: Mark) -> None:
-        raise QAError("the question log is off (question_log_enabled: false): marks cannot be stored")
+        raise QuestionLogOffError("marks cannot be stored")
 
     def marks(self) -> list[Mark]:
         return []

@@ -93,7 +93,7 @@ def questions(service: ServiceDep, question_log: QuestionLogDep) -> Review:
         if g.mark else None) for g in groups])
 
 
-@router.post("/editors/api/marks", dependencies=[Editor], responses=documented(401, 403, 404, 422))
+@router.post("/editors/api/marks", dependencies=[Editor], responses=documented(401, 403, 404, 409, 422))
 def mark(body: MarkRequest, service: ServiceDep, question_log: QuestionLogDep) -> MarkOut:
     """Mark a question: its answer is in a passage, it is not answerable, or ignore it."""
     stored = review.make_mark(service, body.question, body.verdict, body.passage_id)

@@ -96,3 +96,15 @@ def test_bad_marks_are_4xx(editors: TestClient, body, status, code):
 
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
+
+
+def test_marks_with_the_log_off_are_409(fixture_settings: Settings, fixture_service: QAService, error_body):
+    settings = fixture_settings.model_copy(update={"editors_token": SecretStr(TOKEN),
+                                                   "question_log_enabled": False})
+    with TestClient(create_app(settings, service=fixture_service)) as client:
+        listed = client.get("/editors/api/questions", headers=AUTH)
+        marked = client.post("/editors/api/marks", headers=AUTH, json={"question": "x", "verdict": "ignore"})
+
+    assert listed.json()["groups"] == []
+    assert marked.status_code == 409
+    assert marked.json() == error_body(409, "question_log_off", marked.json()["error"]["message"])
