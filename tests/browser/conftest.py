@@ -183,7 +183,8 @@ def cited_server(article_site: str, tmp_path_factory: pytest.TempPathFactory) ->
     _require_chromium()
     tmp = tmp_path_factory.mktemp("cited-index")
     settings = Settings(corpus_dir=SEED_ARTICLE.parent, index_dir=tmp / "index",
-                        cache_dir=ROOT / "var" / "cache", site_url=article_site)
+                        cache_dir=ROOT / "var" / "cache", site_url=article_site,
+                        question_log=tmp / "questions.sqlite3")
     build_index(settings)
     with _serving(settings) as base_url:
         yield base_url
