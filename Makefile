@@ -77,8 +77,8 @@ eval-bench: install  ## retrieval on the public CMRC 2018 and DRCD sets (slow th
 clean:  ## remove the index and the embedding cache
 	rm -rf var/
 
-bench: index  ## load benchmark of `qa serve` with wrk (c=1, 8, 32; repeated questions) against the targets
-	$(PY) -m bench.load
+bench: index  ## load benchmark of `qa serve` with wrk (c=1, 8, 32; repeated questions) against the targets; BENCH_ARGS="--question-log both" compares the question log on and off
+	$(PY) -m bench.load $(BENCH_ARGS)
 
 soak: index  ## 60 s at 32 connections against `qa serve`: errors, and server RSS at the start and the end
 	$(PY) -m bench.soak

@@ -17,6 +17,7 @@ from api.limits import BodySizeLimit
 from api.loading import ServiceLoader
 from api.routes import ROUTERS
 from qa.index import current_generation
+from qa.questionlog import open_question_log
 from qa.runtime import open_service
 from qa.service import QAService
 from qa.settings import Settings
@@ -36,6 +37,8 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
     app = FastAPI(title="Interview QA", version=version("interview-qa"), description=DESCRIPTION,
                   lifespan=_lifespan)
     app.state.settings = settings
+    app.state.question_log = open_question_log(settings.question_log, settings.question_log_enabled,
+                                               settings.question_log_days)
     app.state.loader = ServiceLoader(app.state, lambda: open_service(settings),
                                      lambda: current_generation(settings.index_dir), settings.reload_seconds)
     if service is not None:
@@ -64,3 +67,4 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.loader.stop()
     if slack_bot is not None:
         slack_bot.stop()  # lets the answers being posted finish, briefly
+    app.state.question_log.close()  # writes what is still queued

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.loading import ServiceLoader
+from qa.questionlog import QuestionLog
 from qa.service import QAService
 
 
@@ -21,3 +22,10 @@ async def get_service(request: Request) -> QAService:
 
 
 ServiceDep = Annotated[QAService, Depends(get_service)]
+
+
+async def get_question_log(request: Request) -> QuestionLog:
+    return request.app.state.question_log
+
+
+QuestionLogDep = Annotated[QuestionLog, Depends(get_question_log)]

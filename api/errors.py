@@ -24,6 +24,8 @@ from qa.errors import (
     PassageNotFoundError,
     QAError,
 )
+from qa.questionlog import AnswerNotFoundError, QuestionLogOffError, TooManyVotesError
+from qa.review import MarkError
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ log = logging.getLogger(__name__)
 DOMAIN_ERRORS: tuple[tuple[type[QAError], int, str], ...] = (
     (InvalidQuestionError, 422, "invalid_question"),
     (PassageNotFoundError, 404, "passage_not_found"),
+    (AnswerNotFoundError, 404, "answer_not_found"),
+    (TooManyVotesError, 429, "too_many_votes"),
+    (QuestionLogOffError, 409, "question_log_off"),
+    (MarkError, 422, "invalid_mark"),
     (IndexNotFoundError, 503, "index_not_found"),
     (IndexMismatchError, 503, "index_mismatch"),
     (IndexDamagedError, 503, "index_damaged"),
@@ -38,8 +44,8 @@ DOMAIN_ERRORS: tuple[tuple[type[QAError], int, str], ...] = (
     (QAError, 500, "internal_error"),
 )
 
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-              413: "body_too_large", 503: "service_unavailable"}
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "body_too_large", 503: "service_unavailable"}
 
 
 class ErrorDetail(BaseModel):
@@ -86,7 +92,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = domain_status(exc)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
-    return error_response(status, code, _domain_message(exc))
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyVotesError) else None
+    return error_response(status, code, _domain_message(exc), headers=headers)
 
 
 def _domain_message(exc: Exception) -> str:
@@ -153,8 +160,12 @@ def documented(*statuses: int) -> dict[int | str, dict]:
 
 
 HTTP_DESCRIPTIONS = {
+    401: "No token, or not the editors' token",
+    403: "The editors' page is off (no editors_token is set)",
     404: "Unknown id",
     413: "Request body too large",
     422: "Invalid request (blank or too long question, top_k out of range, malformed JSON)",
+    409: "The question log is off, so nothing can be stored in it",
+    429: "Too many votes on this answer; Retry-After says when to try again",
     503: "The index is not loaded (yet, or it failed: the message says how to fix it)",
 }

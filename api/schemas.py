@@ -3,9 +3,11 @@ already define (its `Answer` is the /api/ask response as it stands)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from qa.answer import Citation, Turn
+from qa.answer import Answer, Citation, Turn
 from qa.records import ArticleInfo, PassageRecord
 from qa.service import MAX_TOP_K
 
@@ -26,6 +28,39 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS,
                                 description="earlier turns of the conversation, oldest first, so "
                                             "that a follow-up such as “它包含哪些子产品？” is understood")
+    client: Literal["api", "widget"] = Field("api", description="who asks, for the question log: "
+                                             "the chat widget says `widget`")
+    conversation_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                        description="the same id on every turn of a conversation "
+                                                    "(chosen by the client), for the question log")
+
+
+class AskResponse(Answer):
+    answer_id: str | None = Field(description="this answer's id in the question log, for a vote "
+                                              "(POST /api/answers/{answer_id}/vote); null when "
+                                              "the log is off")
+
+
+class VoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"vote": "down"}]})
+
+    vote: Literal["up", "down"] = Field(description="👍 `up` or 👎 `down`; a second vote replaces the first")
+
+
+class Voted(BaseModel):
+    answer_id: str
+    vote: Literal["up", "down"]
+
+
+class MarkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"question": "ACP 2.0 是什么？", "verdict": "passage", "passage_id": "article-id#p3"}]})
+
+    question: str = Field(min_length=1, max_length=500)
+    verdict: Literal["passage", "unanswerable", "ignore"] = Field(
+        description="`passage`: the answer is in `passage_id`; `unanswerable`: the articles do not "
+                    "answer it; `ignore`: leave it out of the test questions")
+    passage_id: str | None = Field(None, min_length=1, max_length=300)
 
 
 class ArticleOut(BaseModel):

@@ -20,13 +20,14 @@ from functools import partial
 from http.client import HTTPException
 
 from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from api import slack_blocks as say
-from api.errors import error_response
+from api.errors import domain_status, error_response
 from api.slack_connection import SlackConfigError, SlackConnection, describe
 from api.slack_outbox import Outbox
 from api.slack_requests import (
@@ -37,16 +38,21 @@ from api.slack_requests import (
     SlackRequestError,
     SlashCommand,
     SslCheck,
+    Unhandled,
     UrlVerification,
+    VoteClick,
     parse,
+    parse_vote,
     verify,
 )
 from qa.answer import MAX_TURN_CHARS, Turn
 from qa.errors import InvalidQuestionError
+from qa.questionlog import AnswerNotFoundError, DisabledQuestionLog, Entry, QuestionLog, TooManyVotesError
 from qa.service import QAService
 from qa.settings import Settings
 
 ROUTE = "/slack/events"
+INTERACTIVITY_ROUTE = "/slack/interactivity"  # the 👍/👎 buttons
 COMMAND = "/ask"
 PASSAGES = 3  # passages shown under an answer
 THREAD_MESSAGES = 1000  # messages of a thread read, at most, for a follow-up's context
@@ -68,7 +74,7 @@ def add_slack_routes(app: FastAPI, settings: Settings) -> None:
     connection = SlackConnection(token, api_url, publish=partial(setattr, app.state, "slack_status"))
     connection.check()  # a refused token stops the start here; an unreachable Slack does not
     bot = SlackBot(WebClient(token=token, base_url=api_url, timeout=POST_TIMEOUT), connection,
-                   service=lambda: getattr(app.state, "service", None))
+                   service=lambda: getattr(app.state, "service", None), question_log=app.state.question_log)
     verifier = RawBodyVerifier(secret)
     app.state.slack = bot
 
@@ -82,6 +88,17 @@ def add_slack_routes(app: FastAPI, settings: Settings) -> None:
             logger.warning("refused a request to %s (%d): %s", ROUTE, exc.status, exc.message)
             return error_response(exc.status, exc.code, exc.message)
         return bot.handle(slack_request)
+
+    @app.post(INTERACTIVITY_ROUTE, include_in_schema=False)
+    async def slack_interactivity(request: Request) -> Response:
+        body = await request.body()
+        try:
+            verify(verifier, body, request.headers)
+            click = parse_vote(body, say.VOTE_ACTIONS)
+        except SlackRequestError as exc:
+            logger.warning("refused a request to %s (%d): %s", INTERACTIVITY_ROUTE, exc.status, exc.message)
+            return error_response(exc.status, exc.code, exc.message)
+        return await run_in_threadpool(bot.vote, click)  # it writes to the question log's database
 
 
 def _credentials(settings: Settings) -> tuple[str, str]:
@@ -131,8 +148,9 @@ class SlackBot:
     on the event loop and returns at once; the rest runs in the outbox."""
 
     def __init__(self, client: WebClient, connection: SlackConnection,
-                 service: Callable[[], QAService | None]):
+                 service: Callable[[], QAService | None], question_log: QuestionLog | None = None):
         self.client = client
+        self.question_log = question_log or DisabledQuestionLog()
         self.connection = connection
         self.outbox = Outbox(POST_WORKERS, POST_BACKLOG)
         self._service = service
@@ -158,6 +176,18 @@ class SlackBot:
         return error_response(404, "unhandled_slack_request", (
             f"this bot answers the {COMMAND} command and app_mention events only: "
             f"compare the Slack app's settings with api/slack_manifest.yaml"))
+
+    def vote(self, click: VoteClick | Unhandled) -> Response:
+        """A 👍/👎 click, stored against its answer (the clicker is not)."""
+        if isinstance(click, Unhandled):
+            return error_response(404, "unhandled_slack_request",
+                                  f"this bot handles its 👍/👎 buttons only, not {click.kind}")
+        try:
+            self.question_log.vote(click.answer_id, click.vote)
+        except (AnswerNotFoundError, TooManyVotesError) as exc:
+            status, code = domain_status(exc)
+            return error_response(status, code, str(exc))
+        return Response()
 
     # --- on the event loop: decide, acknowledge, hand over ---------------------------------
     def _on_mention(self, request: MentionEvent) -> Response:
@@ -212,7 +242,7 @@ class SlackBot:
             post(early)
             return
         history = thread_history(self.client, mention.channel, mention.thread_ts, mention.ts, bot_user)
-        self._answer(question, post, history=history)
+        self._answer(question, post, history=history, conversation=f"slack-{mention.channel}-{thread_ts}")
 
     def _answer_command(self, question: str, command: SlashCommand) -> None:
         def post(reply: say.Reply) -> None:
@@ -224,14 +254,15 @@ class SlackBot:
         self._answer(question, post, asker=command.user_id)
 
     def _answer(self, question: str, post: Callable[[say.Reply], None], asker: str | None = None,
-                history: Sequence[Turn] = ()) -> None:
+                history: Sequence[Turn] = (), conversation: str | None = None) -> None:
         service = self._service()
         if service is None:
             post(say.not_ready())
             return
         try:
             answer = service.ask(question, top_k=PASSAGES, history=history)
-            reply = say.answer_reply(answer, PASSAGES, asker)
+            answer_id = self.question_log.record(Entry.of(answer, "slack", conversation))
+            reply = say.answer_reply(answer, PASSAGES, asker, answer_id)
         except InvalidQuestionError as exc:
             reply = say.invalid_question(str(exc))
         except Exception:

@@ -93,10 +93,12 @@ def busy() -> Reply:
 
 
 # --- the answer -------------------------------------------------------------------
-def answer_reply(answer: Answer, passages: int, asker: str | None = None) -> Reply:
+def answer_reply(answer: Answer, passages: int, asker: str | None = None,
+                 answer_id: str | None = None) -> Reply:
     """The answering sentence (or the no-answer message) and the best
     `passages` passages, each with a numbered citation linking to its source.
-    `asker` (a user id) shows who asked what, for replies posted outside a thread."""
+    `asker` (a user id) shows who asked what, for replies posted outside a thread;
+    `answer_id` (the question log's) adds 👍/👎 buttons."""
     shown = answer.passages[:passages]
     blocks = [_context(f"<@{asker}> 问：{escape(answer.question)}")] if asker else []
     if answer.answerable and answer.answer:
@@ -111,7 +113,22 @@ def answer_reply(answer: Answer, passages: int, asker: str | None = None) -> Rep
     if shown:
         blocks.append({"type": "divider"})
         blocks.extend(_section(_cited_passage(p)) for p in shown)
+    if answer_id:
+        blocks.append(vote_buttons(answer_id))
     return Reply(text=text, blocks=blocks)
+
+
+VOTE_ACTIONS = {"vote_up": "up", "vote_down": "down"}  # action_id -> vote
+
+
+def vote_buttons(answer_id: str) -> dict:
+    """👍/👎 under an answer; a click comes back to /slack/interactivity with
+    the action_id and the answer's id as `value`."""
+    labels = {"vote_up": "👍 有帮助", "vote_down": "👎 没帮助"}
+    return {"type": "actions", "block_id": "qa_vote", "elements": [
+        {"type": "button", "action_id": action, "value": answer_id,
+         "text": {"type": "plain_text", "text": label, "emoji": True}}
+        for action, label in labels.items()]}
 
 
 def _speaker_of(answer: Answer) -> str | None:

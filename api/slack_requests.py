@@ -191,3 +191,31 @@ def _validated(model: type[M], fields: dict) -> M:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
         raise _bad_body(f"the Slack request is malformed: {problems}") from None
+
+
+# --- interactivity: the 👍/👎 buttons ------------------------------------------------------
+class VoteClick(_SlackModel):
+    """A click on a vote button: the answer's id and the vote."""
+
+    answer_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    vote: Literal["up", "down"]
+
+
+def parse_vote(body: bytes, actions: Mapping[str, str]) -> VoteClick | Unhandled:
+    """The vote in a (verified) interactivity request: a form whose `payload`
+    is block_actions JSON; `actions` maps the buttons' action_id to a vote."""
+    try:
+        fields = _form_fields(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _bad_body(f"the body is not UTF-8 (byte {exc.start}): Slack sends UTF-8 form data") from None
+    if "payload" not in fields:
+        raise _bad_body("the form has no `payload` field: it is not a Slack interactivity request")
+    payload = _json_object(fields["payload"])
+    if payload.get("type") != "block_actions":
+        return Unhandled(kind=f"{payload.get('type')} interaction")
+    clicked = payload.get("actions")
+    action = clicked[0] if isinstance(clicked, list) and clicked and isinstance(clicked[0], dict) else {}
+    vote = actions.get(action.get("action_id", ""))
+    if vote is None:
+        return Unhandled(kind=f"action {action.get('action_id')!r}")
+    return _validated(VoteClick, {"answer_id": action.get("value"), "vote": vote})

@@ -5,8 +5,8 @@
 --
 --   wrk -t2 -c8 -d60s -s ask.lua URL -- BODIES THREADS LIMIT DONE_DIR
 --
--- done() prints one JSON line: latency percentiles (microseconds), requests,
--- errors, answers served from the cache, and the span from the first request
+-- done() prints one JSON line: latency percentiles (microseconds), requests
+-- (responses), requests sent (some may be unanswered when a thread stops), errors, answers served from the cache, and the span from the first request
 -- to the last response (wrk's own duration includes the -d wait).
 
 local ffi = require("ffi")
@@ -58,17 +58,18 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local first_us, last_us, cache_hits = math.huge, 0, 0
+  local first_us, last_us, cache_hits, sent_total = math.huge, 0, 0, 0
   for _, thread in ipairs(threads) do
+    sent_total = sent_total + thread:get("sent")
     if thread:get("first") > 0 then first_us = math.min(first_us, thread:get("first")) end
     last_us = math.max(last_us, thread:get("last"))
     cache_hits = cache_hits + thread:get("cached")
   end
   local e = summary.errors
   io.write(string.format(
-    '{"requests": %d, "errors": %d, "status_errors": %d, "timeouts": %d, "cache_hits": %d, ' ..
+    '{"requests": %d, "sent": %d, "errors": %d, "status_errors": %d, "timeouts": %d, "cache_hits": %d, ' ..
     '"span_us": %.0f, "p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d}\n',
-    summary.requests, e.connect + e.read + e.write + e.status + e.timeout, e.status, e.timeout,
+    summary.requests, sent_total, e.connect + e.read + e.write + e.status + e.timeout, e.status, e.timeout,
     cache_hits, math.max(last_us - first_us, 1), latency:percentile(50), latency:percentile(95),
     latency:percentile(99), latency.max))
 end

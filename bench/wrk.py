@@ -36,6 +36,7 @@ class Result:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    sent: int = 0  # requests made; more than `requests` by those in flight when a thread stopped
 
     @property
     def rps(self) -> float:
@@ -87,4 +88,5 @@ def _parse(phase: Phase, out: str) -> Result:
         raise SystemExit(f"bench: no result from wrk:\n{out}")
     data = json.loads(line)
     return Result(phase, data["requests"], data["errors"], data["cache_hits"], data["span_us"] / 1e6,
-                  data["p50_us"] / 1000, data["p95_us"] / 1000, data["p99_us"] / 1000, data["max_us"] / 1000)
+                  data["p50_us"] / 1000, data["p95_us"] / 1000, data["p99_us"] / 1000, data["max_us"] / 1000,
+                  data.get("sent", data["requests"]))

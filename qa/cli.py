@@ -122,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=_port, default=None)
     serve.set_defaults(run=cmd_serve)
+
+    from qa.log_commands import add_log_commands
+    add_log_commands(sub)
     return parser
 
 
@@ -177,11 +180,13 @@ def _warn_skipped(errors: list[QAError]) -> None:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    service = _open_service(settings)
-    if args.question is not None:
-        _print_answer(service.ask(args.question, top_k=args.top_k), args.json)
-        return 0
-    return Conversation(service, args.top_k, args.json).run()
+    from qa.log_commands import logged
+
+    with logged(settings, _open_service(settings)) as service:  # the question log (client cli)
+        if args.question is not None:
+            _print_answer(service.ask(args.question, top_k=args.top_k), args.json)
+            return 0
+        return Conversation(service, args.top_k, args.json).run()
 
 
 def _open_service(settings: Settings):

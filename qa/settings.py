@@ -72,6 +72,15 @@ class Settings(BaseSettings):
         "`qa index` and loads it without a restart (0: never)"
     )
 
+    # Question log (README: "What readers ask")
+    question_log: Path = Field(Path("var/questions.sqlite3"),
+                               description="SQLite file of the questions asked, votes and editors' marks")
+    question_log_enabled: bool = Field(True, description="record questions asked (false: nothing is written)")
+    question_log_days: float = Field(90, gt=0, description="questions older than this are deleted "
+                                     "(`qa log prune`; `qa serve` at its first question, then daily)")
+    editors_token: SecretStr | None = Field(None, description="token that opens /editors "
+                                            "(unset: the page is off)")
+
     # Slack
     slack_signing_secret: SecretStr | None = Field(
         None,

@@ -44,7 +44,8 @@ def tokenizer() -> Tokenizer:
 
 
 def _settings(tmp: Path, corpus: Path, **overrides) -> Settings:
-    values = {"corpus_dir": corpus, "index_dir": tmp / "index", "cache_dir": tmp / "cache", **overrides}
+    values = {"corpus_dir": corpus, "index_dir": tmp / "index", "cache_dir": tmp / "cache",
+              "question_log": tmp / "questions.sqlite3", **overrides}
     return Settings(**values)
 
 

@@ -84,7 +84,7 @@ def differences(shown: object, real: object, path: str = "") -> list[str]:
                 for line in differences(a, b, f"{path}[{n}]")]
     if ABSENT in (shown, real):
         return [f"{path}: README {_json(shown)}, service {_json(real)}"]
-    if path.endswith(".score"):
+    if path.endswith(".score") or path == ".answer_id":  # a new id for every answer
         return []
     if path.endswith(".text") and ".passages[" in path and isinstance(shown, str) and isinstance(real, str):
         return [] if shortened_matches(shown, real) else [f"{path}: README {shown!r}, service {real!r}"]

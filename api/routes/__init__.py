@@ -1,5 +1,5 @@
 """The API's routers, one module per concern."""
 
-from api.routes import ask, health, lookup, pages
+from api.routes import ask, editors, health, lookup, pages, votes
 
-ROUTERS = (ask.router, lookup.router, health.router, pages.router)
+ROUTERS = (ask.router, votes.router, lookup.router, health.router, pages.router, editors.router)

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ServiceDep
+from api.deps import QuestionLogDep, ServiceDep
 from api.errors import documented
-from api.schemas import AskRequest
-from qa.answer import Answer
+from api.schemas import AskRequest, AskResponse
+from qa.questionlog import Entry
 
 router = APIRouter(prefix="/api", tags=["questions"])
 
 
 @router.post("/ask", responses=documented(413, 422, 503))
-def ask(body: AskRequest, service: ServiceDep) -> Answer:
+def ask(body: AskRequest, service: ServiceDep, question_log: QuestionLogDep) -> AskResponse:
     """Answer a question with the passages that answer it, best first, each with
     the answering sentence highlighted and a citation. `answerable` is false
-    when the articles do not answer it; the nearest passages still come back."""
+    when the articles do not answer it; the nearest passages still come back.
+    `answer_id` names the answer for a 👍/👎 vote."""
     # A plain `def`: embedding and search are CPU work, run in the thread pool.
-    return service.ask(body.question, top_k=body.top_k, history=body.history)
+    answer = service.ask(body.question, top_k=body.top_k, history=body.history)
+    answer_id = question_log.record(Entry.of(answer, body.client, body.conversation_id))
+    return AskResponse(**dict(answer), answer_id=answer_id)

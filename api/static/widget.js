@@ -40,6 +40,7 @@
       },
       failed: function (status, message) { return "服务出错（" + status + "）：" + message; },
       welcome: "你好！可以问我关于文章的问题，例如“ACP 2.0 是什么？”",
+      voteUp: "有帮助", voteDown: "没帮助", voted: "谢谢反馈！", voteFailed: "反馈没有送出，请再试一次。",
     },
     en: {
       open: "Open article Q&A", close: "Close", title: "Ask the articles", toggle: "Ask",
@@ -54,6 +55,8 @@
       },
       failed: function (status, message) { return "The service failed (" + status + "): " + message; },
       welcome: "Hi! Ask me about the articles, e.g. “What does Captain do?”",
+      voteUp: "Helpful", voteDown: "Not helpful", voted: "Thanks for the feedback!",
+      voteFailed: "The feedback was not sent; try again.",
     },
   };
 
@@ -100,6 +103,10 @@
     "textarea{flex:1;min-width:0;resize:none;height:44px;padding:8px 10px;border:1px solid #afb8c1;border-radius:8px;font:inherit}",
     ".send{border:0;border-radius:8px;padding:0 16px;background:#0b5cad;color:#fff;font:inherit;cursor:pointer}",
     ".send:disabled{background:#8fa9c4;cursor:progress}",
+    ".votes{display:flex;gap:6px;align-items:center;margin-top:6px}",
+    ".vote{border:1px solid #d0d7de;border-radius:6px;background:#fff;font:inherit;padding:0 8px;cursor:pointer}",
+    ".vote[aria-pressed=true]{background:#dbeafe;border-color:#0b5cad}",
+    ".thanks{font-size:12px;color:#57606a}",
     "@media (max-width:480px){.panel{left:8px;right:8px;bottom:64px;width:auto;height:calc(100vh - 80px)}.toggle{right:8px;bottom:8px}}",
   ].join("\n");
 
@@ -192,8 +199,38 @@
     return box;
   }
 
+  /* 👍/👎 under an answer that the question log names (`answer_id`): one
+   * vote per answer; a second click changes it. */
+  function voteBar(answerId) {
+    var bar = el("div", { class: "votes" }), note = el("span", { class: "thanks", role: "status" });
+    var buttons = [["up", "👍", T.voteUp], ["down", "👎", T.voteDown]].map(function (v) {
+      var button = el("button", { class: "vote", type: "button", "aria-label": v[2], "aria-pressed": "false",
+        title: v[2], "data-vote": v[0] }, v[1]);
+      button.addEventListener("click", function () {
+        fetch(API + "/api/answers/" + encodeURIComponent(answerId) + "/vote", { method: "POST",
+          headers: { "Content-Type": "application/json" }, body: JSON.stringify({ vote: v[0] }) })
+          .then(function (response) {
+            if (!response.ok) throw new Error(String(response.status));
+            buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
+            note.textContent = T.voted;
+          })
+          .catch(function () { note.textContent = T.voteFailed; });
+      });
+      return button;
+    });
+    bar.append(buttons[0], buttons[1], note);
+    return bar;
+  }
+
+  function newConversationId() {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return "w-" + Array.from(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
   function Widget() {
     this.history = [];
+    this.conversation = newConversationId(); // for the question log: this page's conversation
     this.host = el("div", { "data-qa-widget": "" });
     var root = this.host.attachShadow({ mode: "open" });
     root.appendChild(el("style", {}, CSS));
@@ -265,7 +302,9 @@
     var self = this;
     this.ask(question)
       .then(function (data) {
-        self.replace(pending, answerView(data));
+        var view = answerView(data);
+        if (data.answer_id) view.appendChild(voteBar(data.answer_id));
+        self.replace(pending, view);
         self.remember(question, data.answer ? data.answer.text : "");
       })
       .catch(function (error) { self.replace(pending, el("div", { class: "msg error", role: "alert" }, error.message)); })
@@ -287,7 +326,8 @@
   };
 
   Widget.prototype.ask = function (question) {
-    var body = JSON.stringify({ question: question, history: this.history.slice(-MAX_HISTORY_TURNS) });
+    var body = JSON.stringify({ question: question, history: this.history.slice(-MAX_HISTORY_TURNS),
+      client: "widget", conversation_id: this.conversation });
     return fetch(API + "/api/ask", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
       .catch(function () { return whyUnreachable().then(function (message) { throw new Error(message); }); })
       .then(function (response) {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -75,7 +77,9 @@ def test_ask_passes_answerable_false_through(fixture_settings: Settings):
     with TestClient(create_app(fixture_settings, service=Unanswering())) as client:  # type: ignore[arg-type]
         response = client.post("/api/ask", json={"question": "灵雀云有多少员工？"})
 
-    assert response.json() == unanswered.model_dump()
+    body = response.json()
+    assert re.fullmatch(r"[0-9a-f]{32}", body.pop("answer_id"))  # the question log's id of it
+    assert body == unanswered.model_dump()
 
 
 def test_ask_blank_question_is_422(client: TestClient, error_body):

@@ -13,6 +13,7 @@ import math
 import os
 import re
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -30,7 +31,15 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from api.app import create_app
-from api.slack import POST_WORKERS, ROUTE, SeenIds, SlackConfigError, add_slack_routes, thread_history
+from api.slack import (
+    INTERACTIVITY_ROUTE,
+    POST_WORKERS,
+    ROUTE,
+    SeenIds,
+    SlackConfigError,
+    add_slack_routes,
+    thread_history,
+)
 from api.slack_blocks import NO_ANSWER
 from api.slack_connection import SlackConnection
 from api.slack_outbox import Outbox
@@ -855,3 +864,70 @@ def test_full_backlog_drops_with_a_log_line_and_tells_the_asker(client, app, sla
     assert len(slack_api.posts(POST_MESSAGE)) == 2
     assert slack_api.posts(RESPONSE_URL_PATH) == []
     assert "dropped mention EvFull3" in caplog.text and "dropped /ask 9.9.9" in caplog.text
+
+
+# --- 👍/👎 buttons: the interactivity route -------------------------------------------------------
+def click(client: TestClient, action_id: str, value: str, *, signed: bool = True):
+    """A click on a button as Slack sends it: a form with a block_actions `payload`,
+    signed with HMAC-SHA256 over `v0:<timestamp>:<body>` (computed here, not by slack_sdk)."""
+    payload = {"type": "block_actions", "user": {"id": ASKER, "username": "reader"}, "team": {"id": "T1"},
+               "container": {"type": "message", "channel_id": "C1"}, "trigger_id": "9.9.9",
+               "actions": [{"type": "button", "block_id": "qa_vote", "action_id": action_id,
+                            "value": value, "action_ts": "1700000001.000001"}]}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if signed:
+        ts = str(int(time.time()))
+        headers |= {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signed_bytes(body, ts)}
+    return client.post(INTERACTIVITY_ROUTE, content=body, headers=headers)
+
+
+def answered_with_buttons(client: TestClient, slack_api: SlackStandIn) -> str:
+    """Ask by mention; the answer id that the reply's 👍/👎 buttons carry."""
+    post(client, mention(f"<@{BOT_USER}> Helm 是什么？"))
+    [message] = slack_api.wait_for(POST_MESSAGE)
+    blocks = message["blocks"] if isinstance(message["blocks"], list) else json.loads(message["blocks"])
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    up, down = actions["elements"]
+    assert (up["action_id"], down["action_id"]) == ("vote_up", "vote_down")
+    assert up["value"] == down["value"]
+    return down["value"]
+
+
+def test_signed_button_click_stores_the_vote_and_no_user_id(app, client, slack_api, fixture_settings):
+    answer_id = answered_with_buttons(client, slack_api)
+
+    response = click(client, "vote_down", answer_id)
+
+    assert response.status_code == 200
+    stored = app.state.question_log.get(answer_id)
+    assert (stored.client, stored.question, stored.vote) == ("slack", "Helm 是什么？", "down")
+    assert stored.conversation_id == "slack-C1-1700000000.000100"
+    assert click(client, "vote_up", answer_id).status_code == 200  # changed, not added
+    assert app.state.question_log.get(answer_id).vote == "up"
+    dump = "\n".join(sqlite3.connect(fixture_settings.question_log).iterdump())
+    assert ASKER not in dump and "reader" not in dump
+
+
+def test_unsigned_button_click_is_401_and_stores_nothing(app, client, slack_api, error_body):
+    answer_id = answered_with_buttons(client, slack_api)
+
+    response = click(client, "vote_down", answer_id, signed=False)
+
+    assert response.status_code == 401
+    assert response.json() == error_body(401, "invalid_signature", response.json()["error"]["message"])
+    assert app.state.question_log.get(answer_id).vote is None
+
+
+def test_button_click_on_an_unknown_answer_is_404(client, error_body):
+    response = click(client, "vote_up", "0" * 32)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "answer_not_found"
+
+
+def test_click_on_another_button_is_not_a_vote(client):
+    response = click(client, "something_else", "0" * 32)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unhandled_slack_request"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from api.slack import COMMAND, ROUTE
+from api.slack import COMMAND, INTERACTIVITY_ROUTE, ROUTE
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "api" / "slack_manifest.yaml"
@@ -33,6 +33,12 @@ def test_manifest_sends_command_and_mentions_to_the_route(manifest):
     assert events["bot_events"] == ["app_mention"]
     for url in (command["url"], events["request_url"]):
         assert url == f"https://YOUR-HOST{ROUTE}"
+
+
+def test_manifest_sends_button_clicks_to_the_interactivity_route(manifest):
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"] == f"https://YOUR-HOST{INTERACTIVITY_ROUTE}"
 
 
 def test_manifest_is_an_http_app_for_one_workspace(manifest):

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from markdown_it import MarkdownIt
+from pydantic import SecretStr
 
 from api.app import create_app
 from qa.ingest.articles import Article, read_article
@@ -86,6 +87,20 @@ def live_server(seed_settings: Settings) -> Iterator[str]:
     _require_chromium()
     with _serving(seed_settings) as base_url:
         yield base_url
+
+
+EDITORS_TOKEN = "browser-test-editors-token"
+
+
+@pytest.fixture
+def logging_server(seed_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Settings]]:
+    """The real app over the seed index with its own question log and the
+    editors' page on (token EDITORS_TOKEN); its base URL and settings."""
+    _require_chromium()
+    settings = seed_settings.model_copy(update={"question_log": tmp_path / "questions.sqlite3",
+                                                "editors_token": SecretStr(EDITORS_TOKEN)})
+    with _serving(settings) as base_url:
+        yield base_url, settings
 
 
 def _page_server(page: str, path: str | None = None) -> ThreadingHTTPServer:
@@ -168,7 +183,8 @@ def cited_server(article_site: str, tmp_path_factory: pytest.TempPathFactory) ->
     _require_chromium()
     tmp = tmp_path_factory.mktemp("cited-index")
     settings = Settings(corpus_dir=SEED_ARTICLE.parent, index_dir=tmp / "index",
-                        cache_dir=ROOT / "var" / "cache", site_url=article_site)
+                        cache_dir=ROOT / "var" / "cache", site_url=article_site,
+                        question_log=tmp / "questions.sqlite3")
     build_index(settings)
     with _serving(settings) as base_url:
         yield base_url

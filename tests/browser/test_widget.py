@@ -188,7 +188,8 @@ def test_keyboard_only_use(page: Page, live_server: str):
     expect(toggle).to_have_attribute("aria-expanded", "false")
 
 
-def test_tab_from_send_reaches_every_citation_before_leaving_the_panel(page: Page, live_server: str):
+def test_tab_from_send_reaches_every_citation_and_the_votes_before_leaving_the_panel(
+        page: Page, live_server: str):
     open_chat(page, live_server)
     reply = ask(page, "ACP 2.0 是什么？")
     links = reply.locator("a")
@@ -199,6 +200,9 @@ def test_tab_from_send_reaches_every_citation_before_leaving_the_panel(page: Pag
     for n in range(links.count()):
         page.keyboard.press("Tab")
         expect(links.nth(n)).to_be_focused()
+    for label in ("有帮助", "没帮助"):  # 👍/👎, labelled in the page's language
+        page.keyboard.press("Tab")
+        expect(reply.get_by_role("button", name=label)).to_be_focused()
     page.keyboard.press("Tab")
 
     assert not focus_is_in_widget(page), "Tab after the last citation should leave the widget"
