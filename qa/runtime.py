@@ -11,7 +11,7 @@ from embeddings.cache import EmbeddingCache
 from qa.chunker import ChunkSettings
 from qa.corpus import NothingToIndexError
 from qa.errors import ArticleError
-from qa.index import BuildReport, Index, Progress, corpus_documents, corpus_files, write_index
+from qa.index import BuildReport, Index, Progress, TextProgress, corpus_documents, corpus_files, write_index
 from qa.lock import index_lock, remove_stale_staging
 from qa.settings import Settings
 from qa.tokenize import Tokenizer, data_digest
@@ -50,7 +50,8 @@ def settings_record(settings: Settings) -> dict:
 
 
 def build_index(
-    settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None
+    settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None,
+    text_progress: TextProgress | None = None,
 ) -> BuildReport:
     """Index the corpus into `settings.index_dir`, one writer at a time
     (IndexLockedError while another holds it). Articles that cannot be read
@@ -67,7 +68,7 @@ def build_index(
             report = write_index(settings.index_dir, itertools.chain([first], documents),
                                  embedder or make_embedder(settings), make_tokenizer(settings), cache,
                                  settings_record(settings), progress,
-                                 total=len(corpus_files(settings.corpus_dir)))
+                                 total=len(corpus_files(settings.corpus_dir)), text_progress=text_progress)
         finally:
             cache.close()
     report.errors = sorted(errors, key=lambda e: str(e.path))
