@@ -6,9 +6,10 @@ one long chunk is embedded or the index files are written):
 
     indexing: 1,234/8,000 articles, 31,020 passages, 70,512 texts (14.2 texts/s), 1h22m so far, ETA 7h41m
 
-Texts are passages and sentences, embedded or taken from the cache. The ETA
-is the texts still to do at the rate so far, the texts an article brings
-being estimated from the articles queued for embedding.
+Texts are passages and sentences, embedded or taken from the cache; the rate
+is counted from the first text (not from loading the model). The ETA is the
+texts still to do at that rate, the texts an article brings being estimated
+from the articles queued for embedding.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ProgressLines:
         self._started = clock()
         self.articles = self.total = self.passages = self.texts = 0
         self._queued = self._queued_articles = 0  # texts given to the embedder, and their articles
+        self._embedding_since: float | None = None  # the rate leaves out loading the model
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -41,14 +43,18 @@ class ProgressLines:
         self.articles, self.total = done, total
 
     def on_texts(self, passages: int, done: int, queued: int) -> None:
+        if self._embedding_since is None:
+            self._embedding_since = self._clock()
         if queued != self._queued:
             self._queued, self._queued_articles = queued, max(self.articles, 1)
         self.passages, self.texts = passages, done
 
     # --- the line ------------------------------------------------------------------------
     def line(self) -> str:
-        elapsed = self._clock() - self._started
-        rate = self.texts / elapsed if elapsed > 0 else 0.0
+        now = self._clock()
+        since = now if self._embedding_since is None else self._embedding_since
+        elapsed, embedding = now - self._started, now - since
+        rate = self.texts / embedding if embedding > 0 else 0.0
         return (f"indexing: {self.articles:,}/{self.total:,} articles, {self.passages:,} passages, "
                 f"{self.texts:,} texts ({rate:.1f} texts/s), {duration(elapsed)} so far, "
                 f"ETA {self._eta(rate)}")

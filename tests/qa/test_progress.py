@@ -49,6 +49,7 @@ def test_durations(seconds: float, shown: str) -> None:
 def test_the_line_has_articles_passages_rate_and_eta() -> None:
     clock = Clock()
     lines = ProgressLines(StringIO(), clock=clock)
+    clock.now += 15  # loading the model: not in the rate
     lines.on_articles(100, 8000)
     lines.on_texts(2000, 0, 5000)  # the first chunk: 100 articles bring 5,000 texts
     clock.now += 30
@@ -57,7 +58,7 @@ def test_the_line_has_articles_passages_rate_and_eta() -> None:
     clock.now += 30
     # 600 texts in 60 s; 8,000 articles at 50 texts each is 400,000 texts, 399,400 to go at 10 a second
     assert lines.line() == ("indexing: 100/8,000 articles, 2,000 passages, 600 texts (10.0 texts/s), "
-                            "1m00s so far, ETA 11h05m")
+                            "1m15s so far, ETA 11h05m")
 
 
 def test_the_estimate_follows_the_articles_of_every_chunk() -> None:
