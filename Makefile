@@ -11,8 +11,9 @@ PIP_INSTALL := $(PY) -W 'ignore:Editable installation:UserWarning' -m pip instal
 INSTALLED := $(VENV)/.installed
 INSTALLED_TEST := $(VENV)/.installed-test
 # What the browser tests need from Debian: Chromium, and a CJK font (without
-# one, every Chinese character in the screenshots is an empty box).
-TEST_DEBS := chromium fonts-noto-cjk
+# one, every Chinese character in the screenshots is an empty box); HAProxy,
+# for the test of replicas behind a load balancer (deploy/haproxy.cfg).
+TEST_DEBS := chromium fonts-noto-cjk haproxy
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-bench bench soak bench-scale clean

@@ -139,24 +139,32 @@ def _port(text: str) -> int:
 
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     from qa.ingest.articles import NothingToIndexError
+    from qa.progress import ProgressLines
     from qa.runtime import build_index
 
     bars: list[tqdm] = []  # made at the first progress: none when the lock is refused
 
     def progress(done: int, total: int) -> None:
         if not bars:
-            bars.append(tqdm(total=total, unit="article", desc="indexing", file=sys.stderr, disable=None))
+            bars.append(tqdm(total=total, unit="article", desc="indexing", file=sys.stderr))
         bars[0].total, bars[0].n = total, done
         bars[0].refresh()
 
+    # On a terminal a bar; in a log a line every 30 s (qa.progress).
+    lines = None if sys.stderr.isatty() else ProgressLines(sys.stderr).start()
     try:
-        report = build_index(settings, progress=progress)
+        if lines is None:
+            report = build_index(settings, progress=progress)
+        else:
+            report = build_index(settings, progress=lines.on_articles, text_progress=lines.on_texts)
     except NothingToIndexError as exc:
         _warn_skipped(exc.skipped)
         raise
     finally:
         for bar in bars:
             bar.close()
+        if lines is not None:
+            lines.stop()
     for folder in report.removed_staging:
         print(f"qa: removed {folder}, left by an interrupted `qa index`", file=sys.stderr)
     _warn_skipped(report.errors)

@@ -72,6 +72,7 @@ CHUNK_PASSAGES = 2000  # passages embedded and written at a time
 REBUILD = "qa index"
 CURRENT = "current"  # the link to the generation being served
 Progress = Callable[[int, int], None]  # (done, total)
+TextProgress = Callable[[int, int, int], None]  # (passages, texts done, texts queued), so far
 
 @dataclass
 class BuildReport:
@@ -92,8 +93,10 @@ class _GenerationWriter:
     """Writes one generation into a staging folder, a chunk of passages at a time."""
 
     def __init__(self, folder: Path, embedder: Embedder, tokenizer: Tokenizer,
-                 cache: EmbeddingCache | None):
+                 cache: EmbeddingCache | None, text_progress: TextProgress | None = None):
         self.folder, self._embedder, self._tokenizer, self._cache = folder, embedder, tokenizer, cache
+        self._text_progress = text_progress or (lambda passages, done, queued: None)
+        self._texts_done = 0
         self._records = PassageWriter(folder)
         self._passage_vectors = MatrixWriter(folder / "passages.i8", embedder.dim)
         self._sentence_vectors = MatrixWriter(folder / "sentences.i8", embedder.dim)
@@ -140,7 +143,12 @@ class _GenerationWriter:
         self._answered_by.append(np.array([rows.get(r.answered_by or "", -1) for r in chunk], np.int64))
         self._code_only.append(np.array([r.is_code for r in chunk], dtype=bool))
         texts = [normalize(r.text) for r in chunk] + sentence_texts
-        vectors, embedded = embed_with_cache(self._embedder, texts, self._cache)
+        done, queued, passages = self._texts_done, self._texts_done + len(texts), self._records.size
+        self._text_progress(passages, done, queued)
+        vectors, embedded = embed_with_cache(self._embedder, texts, self._cache,
+                                             lambda n: self._text_progress(passages, done + n, queued))
+        self._texts_done = queued
+        self._text_progress(passages, queued, queued)
         self._passage_vectors.write(vectors[: len(chunk)])
         self._sentence_vectors.write(vectors[len(chunk):])
         self._bm25.add([lexical_terms(self._tokenizer, r.text) for r in chunk])
@@ -236,6 +244,7 @@ def write_index(
     settings_record: dict,
     progress: Progress | None = None,
     total: int = 0,
+    text_progress: TextProgress | None = None,
 ) -> BuildReport:
     """Embed (through the cache), index and write a new generation of the
     index in `index_dir`, then make it the current one."""
@@ -243,7 +252,7 @@ def write_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=index_dir))
     try:
-        writer = _GenerationWriter(staging, embedder, tokenizer, cache)
+        writer = _GenerationWriter(staging, embedder, tokenizer, cache, text_progress)
         for done, (article, records) in enumerate(documents, start=1):
             writer.add(article, records)
             if progress:

@@ -9,7 +9,7 @@ from pathlib import Path
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.errors import ArticleError
-from qa.index import BuildReport, Index, Progress, write_index
+from qa.index import BuildReport, Index, Progress, TextProgress, write_index
 from qa.ingest.articles import NothingToIndexError
 from qa.ingest.chunker import ChunkSettings
 from qa.ingest.documents import corpus_documents, corpus_files, learn_boilerplate
@@ -51,7 +51,8 @@ def settings_record(settings: Settings) -> dict:
 
 
 def build_index(
-    settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None
+    settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None,
+    text_progress: TextProgress | None = None,
 ) -> BuildReport:
     """Index the corpus into `settings.index_dir`, one writer at a time
     (IndexLockedError while another holds it). Articles that cannot be read
@@ -71,7 +72,7 @@ def build_index(
             report = write_index(settings.index_dir, itertools.chain([first], documents),
                                  embedder or make_embedder(settings), make_tokenizer(settings), cache,
                                  settings_record(settings), progress,
-                                 total=len(files))
+                                 total=len(files), text_progress=text_progress)
         finally:
             cache.close()
     report.errors = sorted(errors, key=lambda e: str(e.path))
