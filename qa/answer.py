@@ -43,6 +43,8 @@ class Answer(BaseModel):
     answer: AnswerText | None
     passages: list[RankedPassage]
     timings_ms: dict[str, float]
+    from_elsewhere: bool = Field(False, description="the article asked about first (`article`) does not "
+                                                    "answer; the answer comes from other articles")
 
 
 MAX_TURN_CHARS = 4000

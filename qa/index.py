@@ -58,6 +58,7 @@ from qa.retrieval import (
     phrase_terms,
     query_terms,
 )
+from qa.scope import ScopeTable
 from qa.sparse import SparseBuilder, SparseIndex
 from qa.text import CJK_CHAR, mostly_cjk, normalize
 from qa.tokenize import Tokenizer
@@ -109,6 +110,8 @@ class _GenerationWriter:
         self._asking: list[np.ndarray] = []
         self._answered_by: list[np.ndarray] = []
         self._code_only: list[np.ndarray] = []  # per passage: all its sentences are code
+        self._speaker_of_row: list[np.ndarray] = []  # per passage: its speaker's number, -1 for none
+        self._speakers: dict[str, int] = {}
         self._pending: list[PassageRecord] = []
         self._hash = hashlib.sha256()
         self.articles: list[ArticleInfo] = []
@@ -142,6 +145,8 @@ class _GenerationWriter:
         self._asking.append(np.array([r.role == ASKS for r in chunk], dtype=bool))
         self._answered_by.append(np.array([rows.get(r.answered_by or "", -1) for r in chunk], np.int64))
         self._code_only.append(np.array([r.is_code for r in chunk], dtype=bool))
+        self._speaker_of_row.append(np.array(
+            [self._speaker_number(r.speaker) for r in chunk], dtype=np.int32))
         texts = [normalize(r.text) for r in chunk] + sentence_texts
         done, queued, passages = self._texts_done, self._texts_done + len(texts), self._records.size
         self._text_progress(passages, done, queued)
@@ -155,6 +160,9 @@ class _GenerationWriter:
         self._phrases.add([phrase_terms(r.text) for r in chunk])
         self.report.embedded += embedded
         self.report.cached += len(texts) - embedded
+
+    def _speaker_number(self, speaker: str | None) -> int:
+        return -1 if speaker is None else self._speakers.setdefault(speaker, len(self._speakers))
 
     def finish(self, manifest: dict) -> None:
         self._flush()
@@ -173,6 +181,9 @@ class _GenerationWriter:
         np.save(self.folder / "turns.asking.npy", np.concatenate([np.zeros(0, bool), *self._asking]))
         np.save(self.folder / "turns.answered_by.npy", answered_by)
         np.save(self.folder / "passages.code.npy", np.concatenate([np.zeros(0, bool), *self._code_only]))
+        speakers = np.concatenate([np.zeros(0, np.int32), *self._speaker_of_row])
+        np.save(self.folder / "passages.speakers.npy", speakers)
+        _write_json(self.folder / "speakers.json", list(self._speakers))
         _write_json(self.folder / "articles.json", [asdict(a) for a in self.articles])
         size = self._records.size
         self.report.articles, self.report.passages = len(self.articles), size
@@ -309,6 +320,7 @@ class Index:
     hybrid: HybridRetriever
     sentence_where: np.ndarray  # [passage row, sentence number] of each embedded sentence
     sentence_start: np.ndarray  # embedded sentences of passage `row`: start[row]:start[row + 1]
+    scopes: ScopeTable  # each article's rows and each row's speaker, for a question's scope
 
     @property
     def generation(self) -> str:
@@ -361,8 +373,12 @@ class Index:
         turns = TurnTable(np.load(folder / "turns.asking.npy"), np.load(folder / "turns.answered_by.npy"))
         hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns,
                                  code_only=np.load(folder / "passages.code.npy"))
+        # Rows of an article are consecutive, and articles.json lists them in row order.
+        starts = np.append(np.unique(np.load(folder / "passages.article_starts.npy")), passages.size)
+        scopes = ScopeTable(articles, starts, json.loads((folder / "speakers.json").read_text("utf-8")),
+                            np.load(folder / "passages.speakers.npy"))
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
-                   bm25, phrases, dense, hybrid, np.load(folder / "sentences.where.npy"), start)
+                   bm25, phrases, dense, hybrid, np.load(folder / "sentences.where.npy"), start, scopes)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_query(normalize(text))

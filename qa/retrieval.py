@@ -30,6 +30,11 @@ from qa.turn_ranking import TurnTable, answers_first, with_answers
 # Rows each part names for fusion. DRCD dev recall@1 / answer@1 at 4a2e0a9: 0.9625 / 0.8729
 # at 30, 0.9620 / 0.8723 at 50; scoring every passage 0.9611 / 0.8715.
 CANDIDATES = 30
+# A scope (`qa.scope`) of this many rows or fewer is scored whole (one
+# article, a month of an archive); a larger one takes its share of SCOPE_POOL
+# times the candidates.
+SCOPE_SCORED_WHOLE = 5_000
+SCOPE_POOL = 10
 
 
 @dataclass
@@ -343,14 +348,20 @@ class HybridRetriever:
         return [(part, weight) for part, weight in self.parts
                 if not (query.cross_lingual and part.reads_words)] or self.parts
 
-    def rows(self, query: Query, exhaustive: bool = False) -> np.ndarray:
+    def rows(self, query: Query, exhaustive: bool = False, within: np.ndarray | None = None) -> np.ndarray:
         """The rows to score: every candidate of every part and the passages
-        that answer them (or every passage), sorted."""
+        that answer them (or every passage), sorted. `within` (sorted) limits
+        them to a scope: a small one is scored whole, a large one gives its
+        part of a wider pool of candidates."""
         if exhaustive:
-            return self._answerable(query, np.arange(self.parts[0][0].size))
-        found = [part.candidates(query, self.candidates) for part, _ in self._active(query)]
+            return self._answerable(query, np.arange(self.parts[0][0].size) if within is None else within)
+        if within is not None and len(within) <= SCOPE_SCORED_WHOLE:
+            return self._answerable(query, within)
+        wanted = self.candidates if within is None else self.candidates * SCOPE_POOL
+        found = [part.candidates(query, wanted) for part, _ in self._active(query)]
         rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-        return self._answerable(query, rows if self.turns is None else with_answers(rows, self.turns))
+        rows = rows if self.turns is None else with_answers(rows, self.turns)
+        return self._answerable(query, rows if within is None else np.intersect1d(rows, within))
 
     def _answerable(self, query: Query, rows: np.ndarray) -> np.ndarray:
         """`rows` without passages of code alone, unless the question asks for
@@ -360,8 +371,9 @@ class HybridRetriever:
         prose = rows[~self.code_only[rows]]
         return prose if len(prose) else rows
 
-    def search(self, query: Query, k: int, exhaustive: bool = False) -> list[Hit]:
-        rows = self.rows(query, exhaustive)
+    def search(self, query: Query, k: int, exhaustive: bool = False,
+               within: np.ndarray | None = None) -> list[Hit]:
+        rows = self.rows(query, exhaustive, within)
         parts = self._active(query)
         fused = sum(weight * minmax(part.score_rows(query, rows)) for part, weight in parts)
         fused = np.asarray(fused, dtype=np.float32) / sum(w for _, w in parts)

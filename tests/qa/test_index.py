@@ -147,7 +147,7 @@ def test_index_files_and_manifest(built: Settings) -> None:
     folder = built.index_dir / "current"
     assert {p.name for p in folder.iterdir()} == {
         "manifest.json", "articles.json", "passages.jsonl", "passages.offsets.npy", "passages.ids.npy",
-        "passages.article_starts.npy", "passages.code.npy",
+        "passages.article_starts.npy", "passages.code.npy", "passages.speakers.npy", "speakers.json",
         "passages.i8", "passages.i8.scales", "passages.faiss", "sentences.i8", "sentences.i8.scales",
         "sentences.where.npy", "sentences.start.npy",
         "turns.asking.npy", "turns.answered_by.npy", "bm25", "phrases",

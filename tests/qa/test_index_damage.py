@@ -32,7 +32,7 @@ def _delete(path: Path) -> None:
     path.unlink()
 
 
-FILES = 27  # in a generation, beside its manifest
+FILES = 29  # in a generation, beside its manifest
 DAMAGE: dict[str, Callable[[Path], None]] = {"truncated": _truncate, "garbled": _garble, "deleted": _delete}
 
 
