@@ -107,12 +107,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="the question; leave it out to ask one question after another")
     ask.add_argument("--top-k", type=int, default=None)
     ask.add_argument("--json", action="store_true", help="print the /api/ask JSON response")
+    _scope_arguments(ask)
     ask.set_defaults(run=cmd_ask)
 
     ev = sub.add_parser("eval", help="measure retrieval on a question file or a SQuAD set")
     ev.add_argument("file", type=Path)
     ev.add_argument("--squad", action="store_true", help="FILE is SQuAD-format JSON")
     ev.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    ev.add_argument("--article", metavar="ID",
+                    help="ask this article first, as the widget's data-article does")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
     ev.add_argument("--exhaustive", action="store_true",
                     help="score every passage, not only each part's candidates (the reference)")
@@ -126,6 +129,26 @@ def _parser() -> argparse.ArgumentParser:
     from qa.log_commands import add_log_commands
     add_log_commands(sub)
     return parser
+
+
+def _scope_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("scope", "which articles may answer (all of them by default)")
+    where.add_argument("--article", metavar="ID", help="answer from this article first; from the others "
+                                                       "only when it does not answer (says so)")
+    where.add_argument("--in-article", metavar="ID", action="append", default=[], dest="articles",
+                       help="answer only from this article (repeat for several)")
+    where.add_argument("--date-from", metavar="DATE", help="articles dated on or after (YYYY-MM-DD, YYYY-MM)")
+    where.add_argument("--date-to", metavar="DATE", help="articles dated on or before")
+    where.add_argument("--tag", action="append", default=[], dest="tags", help="articles with this tag")
+    where.add_argument("--speaker", help="passages in which this person speaks")
+
+
+def _where(args: argparse.Namespace) -> dict:
+    """The scope and article of `qa ask`'s options, as `QAService.ask` takes them."""
+    from qa.scope import Scope
+
+    scope = Scope(tuple(args.articles), args.date_from, args.date_to, tuple(args.tags), args.speaker)
+    return {"scope": scope, "article": args.article}
 
 
 def _port(text: str) -> int:
@@ -192,9 +215,9 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     with logged(settings, _open_service(settings)) as service:  # the question log (client cli)
         if args.question is not None:
-            _print_answer(service.ask(args.question, top_k=args.top_k), args.json)
+            _print_answer(service.ask(args.question, top_k=args.top_k, **_where(args)), args.json)
             return 0
-        return Conversation(service, args.top_k, args.json).run()
+        return Conversation(service, args.top_k, args.json, _where(args)).run()
 
 
 def _open_service(settings: Settings):
@@ -218,8 +241,9 @@ class Conversation:
     from a pipe. An empty line (at the prompt), `exit`, `quit` or the end of
     the input ends it."""
 
-    def __init__(self, service, top_k: int | None, as_json: bool):
+    def __init__(self, service, top_k: int | None, as_json: bool, where: dict | None = None):
         self.service, self.top_k, self.as_json = service, top_k, as_json
+        self.where = where or {}  # the scope and article every question is asked in
         self.history: list[Turn] = []
         self.failures = 0
 
@@ -235,7 +259,7 @@ class Conversation:
 
     def answer(self, question: str, echo: bool) -> None:
         try:
-            answer = self.service.ask(question, top_k=self.top_k, history=self.history)
+            answer = self.service.ask(question, top_k=self.top_k, history=self.history, **self.where)
         except QAError as exc:  # a question too long, …: say so and go on
             _fail(str(exc))
             self.failures += 1
@@ -332,7 +356,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         service = _open_service(settings)
         service.exhaustive = args.exhaustive
         with tqdm(total=len(questions), desc="questions", file=sys.stderr, disable=None) as bar:
-            metrics = evaluate.evaluate_questions(service, questions, args.retriever, bar.update)
+            metrics = evaluate.evaluate_questions(service, questions, args.retriever, bar.update,
+                                                  article=args.article)
     if args.json:
         print(json.dumps(metrics, ensure_ascii=False, indent=2))
     else:

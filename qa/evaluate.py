@@ -85,16 +85,18 @@ def percentiles(latencies: list[float]) -> dict[str, float]:
 
 
 def evaluate_questions(service: QAService, questions: list[TestQuestion],
-                       retriever: str = "hybrid", progress=None) -> dict:
+                       retriever: str = "hybrid", progress=None, article: str | None = None) -> dict:
     """hit@1/3/5 and mrr over answerable questions, no-answer recall over the
-    others, false no-answer rate, and latency of the full service call."""
+    others, false no-answer rate, and latency of the full service call;
+    with `article`, each question asks that article first (as the widget's
+    `data-article` does)."""
     index = service.index
     ranks, no_answer_hits, false_no_answer, latencies = [], [], [], []
     answers: list[tuple[bool, bool]] = []  # (answer text holds an expect string, top passage right)
     failures = []
     for item in questions:
         started = time.perf_counter()
-        answer = service.ask(item.question, top_k=5)
+        answer = service.ask(item.question, top_k=5, article=article)
         latencies.append((time.perf_counter() - started) * 1000)
         if not item.expect:
             no_answer_hits.append(not answer.answerable)
