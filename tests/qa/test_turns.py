@@ -27,7 +27,7 @@ from qa.turns import (
 
 TESTS = Path(__file__).resolve().parents[1]
 INTERVIEWS = TESTS / "fixtures" / "interviews"
-SEED_CORPUS = TESTS.parent / "corpus"
+SEED_CORPUS = TESTS / "fixtures" / "seed"
 N, Q, S, A = NARRATES, ASKS, SETS_UP, ANSWERS
 
 # paragraph -> (speaker, role, paragraph of the answer)
