@@ -59,12 +59,21 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+# A shell starts a background job (`make test &`) with SIGINT ignored, and a
+# child inherits that: Python then sets no KeyboardInterrupt handler, and
+# Ctrl-C would not reach `qa`. This starts `qa` with SIGINT's default, as a
+# terminal would (a trampoline, not preexec_fn, which is unsafe with threads).
+_QA_WITH_DEFAULT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                           "os.execv(sys.executable, [sys.executable, '-m', 'qa.cli', *sys.argv[1:]])")
+
+
 def qa_process(folder: Path, *argv: str, **env: str) -> subprocess.Popen:
-    """`qa ARGV` as a real process in `folder`, over its corpus/ and var/."""
+    """`qa ARGV` as a real process in `folder`, over its corpus/ and var/,
+    with Ctrl-C's default handling even when the tests run in the background."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "SLACK_"))}
     environ.update({"QA_CORPUS_DIR": str(folder / "corpus"), "QA_INDEX_DIR": str(folder / "var" / "index"),
                     "QA_CACHE_DIR": str(folder / "var" / "cache"), **env})
-    return subprocess.Popen([sys.executable, "-m", "qa.cli", *argv], cwd=folder, env=environ,
+    return subprocess.Popen([sys.executable, "-c", _QA_WITH_DEFAULT_SIGINT, *argv], cwd=folder, env=environ,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
