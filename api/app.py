@@ -10,6 +10,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api.cors import add_cors
 from api.errors import add_error_handlers
@@ -33,8 +34,10 @@ Embed the chat widget in any page with
 def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
     """The app over the index in `settings.index_dir`, loaded in the background
     at start-up; or over `service`, ready at once (tests pass their own)."""
-    app = FastAPI(title="Interview QA", version=version("interview-qa"), description=DESCRIPTION,
-                  lifespan=_lifespan)
+    # /docs (Swagger UI) and /redoc load their scripts from the fastapi-offline
+    # package (under /static-offline-docs), not from a CDN: they work offline.
+    app = FastAPIOffline(title="Interview QA", version=version("interview-qa"), description=DESCRIPTION,
+                         lifespan=_lifespan)
     app.state.settings = settings
     app.state.loader = ServiceLoader(app.state, lambda: open_service(settings),
                                      lambda: current_generation(settings.index_dir), settings.reload_seconds)
@@ -52,6 +55,7 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
         from api.slack import add_slack_routes
         add_slack_routes(app, settings)
     return app
+
 
 
 @asynccontextmanager
