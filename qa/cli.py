@@ -105,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question; without one, a conversation in the terminal")
     ask.add_argument("question", nargs="?",
                      help="the question; leave it out to ask one question after another")
-    ask.add_argument("--top-k", type=int, default=None)
+    ask.add_argument("--top-k", type=_top_k, default=None,
+                     help="passages to show (default: the top_k setting)")
     ask.add_argument("--json", action="store_true", help="print the /api/ask JSON response")
     ask.set_defaults(run=cmd_ask)
 
@@ -123,6 +124,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=None)
     serve.set_defaults(run=cmd_serve)
     return parser
+
+
+def _top_k(text: str) -> int:
+    from qa.service import MAX_TOP_K  # here: `qa --help` need not load the service
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_TOP_K:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of passages: give a number from 1 to "
+                                         f"{MAX_TOP_K}")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -340,11 +350,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure_logging
 
     host = args.host or settings.host
     port = args.port or settings.port
-    # No access log: one line per request costs 12-16% of throughput on repeated questions.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    configure_logging(settings.log_format)
+    # uvicorn's own log config would replace this one; its access log would
+    # repeat the app's request line (api/logs.py) in another format.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None,
+                access_log=False)
     return 0
 
 

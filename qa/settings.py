@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         "`qa index` and loads it without a restart (0: never)"
     )
 
+    # Log (of `qa serve`, on stderr)
+    log_format: Literal["text", "json"] = Field("text", description="`text` lines, or `json`: one JSON "
+                                                "object a line")
+    log_requests: bool = Field(True, description="one line per HTTP request: method, path, status, "
+                               "milliseconds, cache hit")
+    log_questions: bool = Field(False, description="put the question in its request's line (off: "
+                                "questions can be personal)")
+
     # Slack
     slack_signing_secret: SecretStr | None = Field(
         None,

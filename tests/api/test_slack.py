@@ -855,3 +855,24 @@ def test_full_backlog_drops_with_a_log_line_and_tells_the_asker(client, app, sla
     assert len(slack_api.posts(POST_MESSAGE)) == 2
     assert slack_api.posts(RESPONSE_URL_PATH) == []
     assert "dropped mention EvFull3" in caplog.text and "dropped /ask 9.9.9" in caplog.text
+
+
+def test_connect_disconnect_and_reconnect_are_one_log_line_each(slack_api, caplog):
+    caplog.set_level(logging.INFO, logger="api.slack_connection")
+    connection = SlackConnection(TOKEN, slack_api.url + "/api/", publish=lambda status: None)
+    connection.first_retry_seconds = 0.05
+    try:
+        assert connection.check()
+        connection.lost(ConnectionResetError("connection reset by peer"), timeout=5)  # then retries
+        deadline = time.monotonic() + 10
+        while not connection.connected and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        connection.stop()
+    lines = [r.getMessage() for r in caplog.records if r.name == "api.slack_connection"]
+    assert lines == [
+        f"the Slack bot is connected to {slack_api.url}/api/",
+        f"the Slack bot is not connected: cannot reach {slack_api.url}/api/: connection reset by peer; "
+        "retrying. The HTTP API serves meanwhile.",
+        f"the Slack bot is reconnected to {slack_api.url}/api/",
+    ]

@@ -162,7 +162,8 @@ def article_site() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def cited_server(article_site: str, tmp_path_factory: pytest.TempPathFactory, seed_cache: Path) -> Iterator[str]:
+def cited_server(article_site: str, tmp_path_factory: pytest.TempPathFactory,
+                 seed_cache: Path) -> Iterator[str]:
     """The real app over the seed interview indexed with `site_url` at the
     local site, so that its citations link there; its base URL."""
     _require_chromium()
