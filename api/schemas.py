@@ -28,6 +28,10 @@ class AskRequest(BaseModel):
                                             "that a follow-up such as “它包含哪些子产品？” is understood")
 
 
+class ExamplesOut(BaseModel):
+    questions: list[str] = Field(description="example questions about the indexed articles, maybe none")
+
+
 class ArticleOut(BaseModel):
     id: str
     title: str

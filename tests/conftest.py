@@ -26,6 +26,8 @@ from qa.tokenize import Tokenizer
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 SEED_CORPUS = Path(__file__).parent / "fixtures" / "seed"  # a copy of corpus/'s seed interview
+SEED_EXAMPLES = ["ACP 2.0 是什么？", "它包含哪些子产品？", "陈恺怎么看 Kubernetes 的垄断问题？",
+                 "灵雀云的产品分几层？", "What does Captain do?"]
 
 
 class HashingEmbedder(Embedder):
@@ -82,7 +84,7 @@ def seed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def seed_settings(tmp_path_factory: pytest.TempPathFactory, seed_cache: Path) -> Settings:
     """The seed interview (tests/fixtures/seed) indexed with the real bundled model (e5)."""
     tmp = tmp_path_factory.mktemp("seed-index")
-    settings = _settings(tmp, SEED_CORPUS, cache_dir=seed_cache)
+    settings = _settings(tmp, SEED_CORPUS, cache_dir=seed_cache, example_questions=SEED_EXAMPLES)
     build_index(settings)
     return settings
 

@@ -2,4 +2,4 @@
 
 from api.routes import ask, health, lookup, pages
 
-ROUTERS = (ask.router, lookup.router, health.router, pages.router)
+ROUTERS = (ask.router, lookup.router, health.router, pages.router, pages.api_router)

@@ -11,8 +11,11 @@
  *
  * The page can ask a question for the user (it opens the chat and sends it):
  *
- *   window.InterviewQA.ask("ACP 2.0 是什么？");
- *   document.dispatchEvent(new CustomEvent("qa:ask", { detail: { question: "ACP 2.0 是什么？" } }));
+ *   window.InterviewQA.ask("你的问题？");
+ *   document.dispatchEvent(new CustomEvent("qa:ask", { detail: { question: "你的问题？" } }));
+ *
+ * The greeting suggests the service's first example question (GET /api/examples,
+ * the example_questions setting), or none when it has none.
  *
  * Everything lives in a Shadow DOM, so page styles cannot reach in and ours
  * cannot leak out. Server text is only ever set with textContent.
@@ -39,7 +42,8 @@
           "请把 " + origin + " 加到服务的 cors_origins 设置（环境变量 QA_CORS_ORIGINS）。";
       },
       failed: function (status, message) { return "服务出错（" + status + "）：" + message; },
-      welcome: "你好！可以问我关于文章的问题，例如“ACP 2.0 是什么？”",
+      welcome: "你好！可以问我关于这些文章的问题。",
+      welcomeWith: function (question) { return "你好！可以问我关于这些文章的问题，例如“" + question + "”"; },
     },
     en: {
       open: "Open article Q&A", close: "Close", title: "Ask the articles", toggle: "Ask",
@@ -53,7 +57,8 @@
           origin + "): add " + origin + " to the service's cors_origins setting (QA_CORS_ORIGINS).";
       },
       failed: function (status, message) { return "The service failed (" + status + "): " + message; },
-      welcome: "Hi! Ask me about the articles, e.g. “What does Captain do?”",
+      welcome: "Hi! Ask me about the articles.",
+      welcomeWith: function (question) { return "Hi! Ask me about the articles, e.g. “" + question + "”"; },
     },
   };
 
@@ -206,7 +211,7 @@
     this.closer = el("button", { class: "close", type: "button", "aria-label": T.close }, "×");
     header.appendChild(this.closer);
     this.log = el("div", { class: "log", role: "log", "aria-live": "polite" });
-    this.log.appendChild(el("div", { class: "msg bot" }, T.welcome));
+    this.welcome = this.log.appendChild(el("div", { class: "msg bot" }, T.welcome));
     this.form = el("form");
     this.input = el("textarea", { "aria-label": T.input, placeholder: T.placeholder,
       maxlength: "500", rows: "1" });
@@ -234,9 +239,24 @@
   };
 
   Widget.prototype.setOpen = function (open) {
+    if (open && !this.examplesAsked) this.greetWithExample();
     this.panel.hidden = !open;
     this.toggle.setAttribute("aria-expanded", String(open));
     (open ? this.input : this.toggle).focus();
+  };
+
+  // Once, on the first open: the greeting names an example question about
+  // these articles when the service has one; on any failure it stays generic.
+  Widget.prototype.greetWithExample = function () {
+    this.examplesAsked = true;
+    var welcome = this.welcome;
+    fetch(API + "/api/examples")
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        var question = data && data.questions && data.questions[0];
+        if (question) welcome.textContent = T.welcomeWith(String(question));
+      })
+      .catch(function () {});
   };
 
   Widget.prototype.add = function (node) {

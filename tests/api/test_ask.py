@@ -8,7 +8,7 @@ from api.app import create_app
 from qa.answer import Answer
 from qa.settings import Settings
 
-INVALID_HINT = ('. Send JSON such as {"question": "ACP 2.0 是什么？", "top_k": 5}; '
+INVALID_HINT = ('. Send JSON such as {"question": "你的问题", "top_k": 5}; '  # no example_questions set
                 "/docs describes every field.")
 
 

@@ -96,6 +96,16 @@ def test_example_questions_on_the_demo_page_open_the_chat_and_ask(page: Page, li
     expect(page.locator(".log > .msg.user")).to_have_text(["ACP 2.0 是什么？", "它包含哪些子产品？"])
 
 
+def test_demo_page_shows_its_own_address_and_the_greeting_names_the_first_example(page: Page,
+                                                                                 live_server: str):
+    page.goto(live_server + "/")  # a free port, not 8000
+
+    expect(page.locator("pre").first).to_have_text(f'<script src="{live_server}/static/widget.js"></script>')
+    page.get_by_role("button", name="打开文章问答").click()
+    greeting = page.locator(".log > .msg.bot").first
+    expect(greeting).to_have_text("你好！可以问我关于这些文章的问题，例如“ACP 2.0 是什么？”")
+
+
 def test_no_answer_shows_the_closest_passages_unmarked_under_the_notice(
         page: Page, live_server: str, artifacts: Path):
     assert not api_answer(live_server, UNANSWERABLE)["answerable"], \
