@@ -95,9 +95,11 @@ def busy() -> Reply:
 # --- the answer -------------------------------------------------------------------
 def answer_reply(answer: Answer, passages: int, asker: str | None = None) -> Reply:
     """The answering sentence (or the no-answer message) and the best
-    `passages` passages, each with a numbered citation linking to its source.
-    `asker` (a user id) shows who asked what, for replies posted outside a thread."""
-    shown = answer.passages[:passages]
+    `passages` passages, each with a numbered citation linking to its source:
+    of an answer, only its sources (`Answer.sources`: not those far below the
+    best). `asker` (a user id) shows who asked what, for replies posted outside a thread."""
+    answered = answer.answerable and answer.answer is not None
+    shown = [p for p in answer.passages if not answered or p.rank in answer.sources][:passages]
     blocks = [_context(f"<@{asker}> 问：{escape(answer.question)}")] if asker else []
     if answer.answerable and answer.answer:
         said = _spoken(_speaker_of(answer), answer.answer.text)

@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from qa.answer import MAX_TURN_CHARS, Answer, Citation, Turn, said_by
+from qa.answer import MAX_TURN_CHARS, Answer, Citation, RankedPassage, Turn, said_by
 from qa.errors import QAError
 from qa.settings import Settings
 
@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=_top_k, default=None,
                      help="passages to show (default: the top_k setting)")
     ask.add_argument("--json", action="store_true", help="print the /api/ask JSON response")
+    ask.add_argument("--full", action="store_true",
+                     help="print every passage whole (default: the best whole, the other sources one "
+                          "line each)")
     ask.set_defaults(run=cmd_ask)
 
     ev = sub.add_parser("eval", help="measure retrieval on a question file or a SQuAD set")
@@ -187,9 +190,9 @@ def _warn_skipped(errors: list[QAError]) -> None:
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     service = _open_service(settings)
     if args.question is not None:
-        _print_answer(service.ask(args.question, top_k=args.top_k), args.json)
+        _print_answer(service.ask(args.question, top_k=args.top_k), args.json, full=args.full)
         return 0
-    return Conversation(service, args.top_k, args.json).run()
+    return Conversation(service, args.top_k, args.json, args.full).run()
 
 
 def _open_service(settings: Settings):
@@ -213,8 +216,8 @@ class Conversation:
     from a pipe. An empty line (at the prompt), `exit`, `quit` or the end of
     the input ends it."""
 
-    def __init__(self, service, top_k: int | None, as_json: bool):
-        self.service, self.top_k, self.as_json = service, top_k, as_json
+    def __init__(self, service, top_k: int | None, as_json: bool, full: bool = False):
+        self.service, self.top_k, self.as_json, self.full = service, top_k, as_json, full
         self.history: list[Turn] = []
         self.failures = 0
 
@@ -237,7 +240,7 @@ class Conversation:
             return
         if echo and not self.as_json:
             print(f"问：{question}")
-        _print_answer(answer, self.as_json, compact=True)
+        _print_answer(answer, self.as_json, compact=True, full=self.full)
         reply = answer.answer.text if answer.answer else NO_ANSWER
         self.history += [Turn(role="user", content=question),
                          Turn(role="assistant", content=reply[:MAX_TURN_CHARS])]
@@ -271,27 +274,48 @@ class Conversation:
                 yield question
 
 
-def _print_answer(answer: Answer, as_json: bool, compact: bool = False) -> None:
+def _print_answer(answer: Answer, as_json: bool, compact: bool = False, full: bool = False) -> None:
     if as_json:
         print(answer.model_dump_json(indent=None if compact else 2))
     else:
-        print(format_answer(answer, TERMINAL_MARKS if sys.stdout.isatty() else PLAIN_MARKS))
+        print(format_answer(answer, TERMINAL_MARKS if sys.stdout.isatty() else PLAIN_MARKS, full))
     sys.stdout.flush()
 
 
-def format_answer(answer: Answer, marks: tuple[str, str] = PLAIN_MARKS) -> str:
-    """The answer sentence (after its speaker, where known), then each passage
-    with its answering sentence between `marks`, and its citation."""
+def format_answer(answer: Answer, marks: tuple[str, str] = PLAIN_MARKS, full: bool = False) -> str:
+    """The answer sentence (after its speaker, where known); the passage it
+    comes from whole, its answering sentence between `marks`, with its
+    citation; then the other sources (`answer.sources`: passages far below
+    the best are left out) one line each. Without an answer, the closest
+    passages the same way. `full`: every passage whole."""
     lines = []
     if not answer.answerable:
         lines.append(f"{NO_ANSWER}最接近的段落：\n")
     elif answer.answer:
         source = answer.passages[answer.answer.passage - 1]
         lines.append(f"{said_by(source.speaker, answer.answer.text)}{answer.answer.text}\n")
-    for p in answer.passages:
-        lines.append(f"[{p.rank}] {said_by(p.speaker, p.text)}{_mark(p.text, p.highlights, marks)}\n"
-                     f"    — {_cite(p.citation)}  (score {p.score:.3f})\n")
+    if full:
+        return "\n".join(lines + [_whole(p, marks) for p in answer.passages])
+    if answer.answerable and answer.answer is not None:
+        shown, best = answer.sources, answer.answer.passage
+    else:
+        shown = [p.rank for p in answer.passages]
+        best = shown[0] if shown else None
+    lines += [_whole(p, marks) for p in answer.passages if p.rank == best]
+    others = [_source_line(p) for p in answer.passages if p.rank in shown and p.rank != best]
+    if others:
+        lines.append("\n".join(others) + "\n")
     return "\n".join(lines)
+
+
+def _whole(p: RankedPassage, marks: tuple[str, str]) -> str:
+    return (f"[{p.rank}] {said_by(p.speaker, p.text)}{_mark(p.text, p.highlights, marks)}\n"
+            f"    — {_cite(p.citation)}  (score {p.score:.3f})\n")
+
+
+def _source_line(p: RankedPassage) -> str:
+    where = (p.citation.title, p.citation.section, f"第 {p.citation.paragraph} 段")
+    return f"[{p.rank}] {' · '.join(part for part in where if part)}  (score {p.score:.3f})"
 
 
 def _cite(citation: Citation) -> str:

@@ -153,7 +153,8 @@
   }
 
   /* One source: its citation, then its text; the answering sentences are
-   * marked only when the passage answers (not for the closest material). */
+   * marked only in the passage the answer comes from (not in the other
+   * sources, nor in the closest material). */
   function sourceItem(passage, marked) {
     var c = passage.citation, item = el("li", { "data-rank": String(passage.rank) });
     var source = el("div", { class: "source" }, "[" + passage.rank + "] ");
@@ -166,11 +167,12 @@
     return item;
   }
 
-  function sourceList(heading, passages, marked) {
-    var section = el("div", { class: marked ? "sources" : "sources nearest" });
+  /* `answering`: the rank of the passage the answer comes from; null for the closest material. */
+  function sourceList(heading, passages, answering) {
+    var section = el("div", { class: answering !== null ? "sources" : "sources nearest" });
     section.appendChild(el("div", { class: "source" }, heading));
     var list = el("ol", { "aria-label": heading });
-    passages.slice(0, 3).forEach(function (p) { list.appendChild(sourceItem(p, marked)); });
+    passages.slice(0, 3).forEach(function (p) { list.appendChild(sourceItem(p, p.rank === answering)); });
     section.appendChild(list);
     return section;
   }
@@ -193,8 +195,17 @@
   function answerView(data) {
     var box = el("div", { class: "msg bot" }), answered = Boolean(data.answerable && data.answer);
     box.appendChild(answered ? answerLine(data.answer, data.passages) : el("p", { class: "notice" }, T.noAnswer));
-    if (data.passages.length) box.appendChild(sourceList(answered ? T.sources : T.closest, data.passages, answered));
+    var shown = answered ? sourcesOf(data) : data.passages;
+    if (shown.length) box.appendChild(sourceList(answered ? T.sources : T.closest, shown,
+                                                 answered ? data.answer.passage : null));
     return box;
+  }
+
+  /* The passages to cite: those whose rank is in `sources` (the service leaves
+   * out passages scoring far below the best); all of them from an older service. */
+  function sourcesOf(data) {
+    if (!Array.isArray(data.sources)) return data.passages;
+    return data.passages.filter(function (p) { return data.sources.indexOf(p.rank) >= 0; });
   }
 
   function Widget() {

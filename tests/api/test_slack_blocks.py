@@ -16,7 +16,7 @@ from api.slack_blocks import (
     question_from,
     usage,
 )
-from qa.answer import Answer, AnswerText, Citation, RankedPassage
+from qa.answer import SOURCE_CUT, Answer, AnswerText, Citation, RankedPassage
 
 
 def passage(rank: int, text: str = "Helm 是 Kubernetes 的包管理工具。", highlights=((0, 21),),
@@ -65,6 +65,14 @@ def test_answer_reply_has_the_sentence_and_three_cited_passages():
         assert f"*[{rank}]* <https://linux.cn/article-1-1.html|云原生入门 · 工具>" in body
     assert "*[4]*" not in body
     assert NO_ANSWER not in body
+
+
+def test_answer_reply_leaves_out_passages_far_below_the_best():
+    reply = answer(count=4)
+    reply.passages[2].score = 0.9 * SOURCE_CUT - 0.01  # under the cut
+    reply.passages[3].score = 0.9 * SOURCE_CUT  # at it: shown
+    body = text_of(answer_reply(reply, passages=3).blocks)
+    assert [rank for rank in (1, 2, 3, 4) if f"*[{rank}]*" in body] == [1, 2, 4]
 
 
 def test_answer_reply_to_a_slash_command_shows_who_asked_what():
