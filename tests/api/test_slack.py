@@ -188,7 +188,8 @@ def service(fixture_service: QAService) -> RecordingService:
 
 @pytest.fixture
 def app(fixture_settings: Settings, slack_api: SlackStandIn, service: RecordingService) -> Iterator[FastAPI]:
-    app = create_app(slack_settings(fixture_settings, slack_api), service=service)
+    app = create_app(slack_settings(fixture_settings, slack_api, example_questions=["Helm 是什么？"]),
+                     service=service)
     yield app
     finish_answers(app)
 
@@ -326,14 +327,14 @@ def test_unanswerable_question_says_so_and_labels_the_nearest_passages(client, s
 def test_empty_mention_gets_a_usage_reply(client, slack_api, service):
     post(client, mention(f"<@{BOT_USER}>  "))
     [message] = slack_api.wait_for(POST_MESSAGE)
-    assert f"<@{BOT_USER}> ACP 2.0 是什么？" in all_text(message)
+    assert f"<@{BOT_USER}> Helm 是什么？" in all_text(message)  # the example_questions setting's
     assert service.questions == []
 
 
 def test_empty_slash_command_gets_a_usage_reply(client, slack_api, service):
     response = post(client, slash("", slack_api))
     assert response.status_code == 200
-    assert "/ask ACP 2.0 是什么？" in all_text(response.json())
+    assert "/ask Helm 是什么？" in all_text(response.json())
     assert service.questions == []
 
 

@@ -112,9 +112,10 @@ def test_short_passage_is_shown_whole():
     assert excerpt(passage(1, text="短段落。")) == "短段落。"
 
 
-def test_usage_shows_how_to_ask():
-    assert "/ask ACP 2.0 是什么？" in text_of(usage("/ask").blocks)
-    assert "<@U1> ACP 2.0 是什么？" in usage("<@U1>").text
+def test_usage_shows_how_to_ask_with_the_settings_example_question():
+    assert "/ask 龙井产自哪里？" in text_of(usage("/ask", "龙井产自哪里？").blocks)
+    assert "<@U1> 龙井产自哪里？" in usage("<@U1>", "龙井产自哪里？").text
+    assert "<@U1> 你的问题" in usage("<@U1>").text  # none set: nothing of another corpus
 
 
 def test_text_for_notifications_is_escaped_too():
