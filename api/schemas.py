@@ -63,6 +63,10 @@ class MarkRequest(BaseModel):
     passage_id: str | None = Field(None, min_length=1, max_length=300)
 
 
+class ExamplesOut(BaseModel):
+    questions: list[str] = Field(description="example questions about the indexed articles, maybe none")
+
+
 class ArticleOut(BaseModel):
     id: str
     title: str

@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from qa.answer import MAX_TURN_CHARS, Answer, Citation, Turn, said_by
+from qa.answer import MAX_TURN_CHARS, Answer, Citation, RankedPassage, Turn, said_by
 from qa.errors import QAError
 from qa.settings import Settings
 
@@ -105,9 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question; without one, a conversation in the terminal")
     ask.add_argument("question", nargs="?",
                      help="the question; leave it out to ask one question after another")
-    ask.add_argument("--top-k", type=int, default=None)
+    ask.add_argument("--top-k", type=_top_k, default=None,
+                     help="passages to show (default: the top_k setting)")
     ask.add_argument("--json", action="store_true", help="print the /api/ask JSON response")
     _scope_arguments(ask)
+    ask.add_argument("--full", action="store_true",
+                     help="print every passage whole (default: the best whole, the other sources one "
+                          "line each)")
     ask.set_defaults(run=cmd_ask)
 
     ev = sub.add_parser("eval", help="measure retrieval on a question file or a SQuAD set")
@@ -149,6 +153,15 @@ def _where(args: argparse.Namespace) -> dict:
 
     scope = Scope(tuple(args.articles), args.date_from, args.date_to, tuple(args.tags), args.speaker)
     return {"scope": scope, "article": args.article}
+
+
+def _top_k(text: str) -> int:
+    from qa.service import MAX_TOP_K  # here: `qa --help` need not load the service
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_TOP_K:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of passages: give a number from 1 to "
+                                         f"{MAX_TOP_K}")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -215,9 +228,10 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     with logged(settings, _open_service(settings)) as service:  # the question log (client cli)
         if args.question is not None:
-            _print_answer(service.ask(args.question, top_k=args.top_k, **_where(args)), args.json)
+            _print_answer(service.ask(args.question, top_k=args.top_k, **_where(args)), args.json,
+                          full=args.full)
             return 0
-        return Conversation(service, args.top_k, args.json, _where(args)).run()
+        return Conversation(service, args.top_k, args.json, args.full, _where(args)).run()
 
 
 def _open_service(settings: Settings):
@@ -241,8 +255,9 @@ class Conversation:
     from a pipe. An empty line (at the prompt), `exit`, `quit` or the end of
     the input ends it."""
 
-    def __init__(self, service, top_k: int | None, as_json: bool, where: dict | None = None):
-        self.service, self.top_k, self.as_json = service, top_k, as_json
+    def __init__(self, service, top_k: int | None, as_json: bool, full: bool = False,
+                 where: dict | None = None):
+        self.service, self.top_k, self.as_json, self.full = service, top_k, as_json, full
         self.where = where or {}  # the scope and article every question is asked in
         self.history: list[Turn] = []
         self.failures = 0
@@ -266,7 +281,7 @@ class Conversation:
             return
         if echo and not self.as_json:
             print(f"问：{question}")
-        _print_answer(answer, self.as_json, compact=True)
+        _print_answer(answer, self.as_json, compact=True, full=self.full)
         reply = answer.answer.text if answer.answer else NO_ANSWER
         self.history += [Turn(role="user", content=question),
                          Turn(role="assistant", content=reply[:MAX_TURN_CHARS])]
@@ -300,27 +315,48 @@ class Conversation:
                 yield question
 
 
-def _print_answer(answer: Answer, as_json: bool, compact: bool = False) -> None:
+def _print_answer(answer: Answer, as_json: bool, compact: bool = False, full: bool = False) -> None:
     if as_json:
         print(answer.model_dump_json(indent=None if compact else 2))
     else:
-        print(format_answer(answer, TERMINAL_MARKS if sys.stdout.isatty() else PLAIN_MARKS))
+        print(format_answer(answer, TERMINAL_MARKS if sys.stdout.isatty() else PLAIN_MARKS, full))
     sys.stdout.flush()
 
 
-def format_answer(answer: Answer, marks: tuple[str, str] = PLAIN_MARKS) -> str:
-    """The answer sentence (after its speaker, where known), then each passage
-    with its answering sentence between `marks`, and its citation."""
+def format_answer(answer: Answer, marks: tuple[str, str] = PLAIN_MARKS, full: bool = False) -> str:
+    """The answer sentence (after its speaker, where known); the passage it
+    comes from whole, its answering sentence between `marks`, with its
+    citation; then the other sources (`answer.sources`: passages far below
+    the best are left out) one line each. Without an answer, the closest
+    passages the same way. `full`: every passage whole."""
     lines = []
     if not answer.answerable:
         lines.append(f"{NO_ANSWER}最接近的段落：\n")
     elif answer.answer:
         source = answer.passages[answer.answer.passage - 1]
         lines.append(f"{said_by(source.speaker, answer.answer.text)}{answer.answer.text}\n")
-    for p in answer.passages:
-        lines.append(f"[{p.rank}] {said_by(p.speaker, p.text)}{_mark(p.text, p.highlights, marks)}\n"
-                     f"    — {_cite(p.citation)}  (score {p.score:.3f})\n")
+    if full:
+        return "\n".join(lines + [_whole(p, marks) for p in answer.passages])
+    if answer.answerable and answer.answer is not None:
+        shown, best = answer.sources, answer.answer.passage
+    else:
+        shown = [p.rank for p in answer.passages]
+        best = shown[0] if shown else None
+    lines += [_whole(p, marks) for p in answer.passages if p.rank == best]
+    others = [_source_line(p) for p in answer.passages if p.rank in shown and p.rank != best]
+    if others:
+        lines.append("\n".join(others) + "\n")
     return "\n".join(lines)
+
+
+def _whole(p: RankedPassage, marks: tuple[str, str]) -> str:
+    return (f"[{p.rank}] {said_by(p.speaker, p.text)}{_mark(p.text, p.highlights, marks)}\n"
+            f"    — {_cite(p.citation)}  (score {p.score:.3f})\n")
+
+
+def _source_line(p: RankedPassage) -> str:
+    where = (p.citation.title, p.citation.section, f"第 {p.citation.paragraph} 段")
+    return f"[{p.rank}] {' · '.join(part for part in where if part)}  (score {p.score:.3f})"
 
 
 def _cite(citation: Citation) -> str:
@@ -380,11 +416,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.logs import configure_logging
 
     host = args.host or settings.host
     port = args.port or settings.port
-    # No access log: one line per request costs 12-16% of throughput on repeated questions.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    configure_logging(settings.log_format)
+    # uvicorn's own log config would replace this one; its access log would
+    # repeat the app's request line (api/logs.py) in another format.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None,
+                access_log=False)
     return 0
 
 

@@ -11,8 +11,11 @@
  *
  * The page can ask a question for the user (it opens the chat and sends it):
  *
- *   window.InterviewQA.ask("ACP 2.0 是什么？");
- *   document.dispatchEvent(new CustomEvent("qa:ask", { detail: { question: "ACP 2.0 是什么？" } }));
+ *   window.InterviewQA.ask("你的问题？");
+ *   document.dispatchEvent(new CustomEvent("qa:ask", { detail: { question: "你的问题？" } }));
+ *
+ * The greeting suggests the service's first example question (GET /api/examples,
+ * the example_questions setting), or none when it has none.
  *
  * Everything lives in a Shadow DOM, so page styles cannot reach in and ours
  * cannot leak out. Server text is only ever set with textContent.
@@ -39,7 +42,8 @@
           "请把 " + origin + " 加到服务的 cors_origins 设置（环境变量 QA_CORS_ORIGINS）。";
       },
       failed: function (status, message) { return "服务出错（" + status + "）：" + message; },
-      welcome: "你好！可以问我关于文章的问题，例如“ACP 2.0 是什么？”",
+      welcome: "你好！可以问我关于这些文章的问题。",
+      welcomeWith: function (question) { return "你好！可以问我关于这些文章的问题，例如“" + question + "”"; },
       voteUp: "有帮助", voteDown: "没帮助", voted: "谢谢反馈！", voteFailed: "反馈没有送出，请再试一次。",
     },
     en: {
@@ -54,7 +58,8 @@
           origin + "): add " + origin + " to the service's cors_origins setting (QA_CORS_ORIGINS).";
       },
       failed: function (status, message) { return "The service failed (" + status + "): " + message; },
-      welcome: "Hi! Ask me about the articles, e.g. “What does Captain do?”",
+      welcome: "Hi! Ask me about the articles.",
+      welcomeWith: function (question) { return "Hi! Ask me about the articles, e.g. “" + question + "”"; },
       voteUp: "Helpful", voteDown: "Not helpful", voted: "Thanks for the feedback!",
       voteFailed: "The feedback was not sent; try again.",
     },
@@ -155,7 +160,8 @@
   }
 
   /* One source: its citation, then its text; the answering sentences are
-   * marked only when the passage answers (not for the closest material). */
+   * marked only in the passage the answer comes from (not in the other
+   * sources, nor in the closest material). */
   function sourceItem(passage, marked) {
     var c = passage.citation, item = el("li", { "data-rank": String(passage.rank) });
     var source = el("div", { class: "source" }, "[" + passage.rank + "] ");
@@ -168,11 +174,12 @@
     return item;
   }
 
-  function sourceList(heading, passages, marked) {
-    var section = el("div", { class: marked ? "sources" : "sources nearest" });
+  /* `answering`: the rank of the passage the answer comes from; null for the closest material. */
+  function sourceList(heading, passages, answering) {
+    var section = el("div", { class: answering !== null ? "sources" : "sources nearest" });
     section.appendChild(el("div", { class: "source" }, heading));
     var list = el("ol", { "aria-label": heading });
-    passages.slice(0, 3).forEach(function (p) { list.appendChild(sourceItem(p, marked)); });
+    passages.slice(0, 3).forEach(function (p) { list.appendChild(sourceItem(p, p.rank === answering)); });
     section.appendChild(list);
     return section;
   }
@@ -195,7 +202,9 @@
   function answerView(data) {
     var box = el("div", { class: "msg bot" }), answered = Boolean(data.answerable && data.answer);
     box.appendChild(answered ? answerLine(data.answer, data.passages) : el("p", { class: "notice" }, T.noAnswer));
-    if (data.passages.length) box.appendChild(sourceList(answered ? T.sources : T.closest, data.passages, answered));
+    var shown = answered ? sourcesOf(data) : data.passages;
+    if (shown.length) box.appendChild(sourceList(answered ? T.sources : T.closest, shown,
+                                                 answered ? data.answer.passage : null));
     return box;
   }
 
@@ -228,6 +237,13 @@
     return "w-" + Array.from(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
+  /* The passages to cite: those whose rank is in `sources` (the service leaves
+   * out passages scoring far below the best); all of them from an older service. */
+  function sourcesOf(data) {
+    if (!Array.isArray(data.sources)) return data.passages;
+    return data.passages.filter(function (p) { return data.sources.indexOf(p.rank) >= 0; });
+  }
+
   function Widget() {
     this.history = [];
     this.conversation = newConversationId(); // for the question log: this page's conversation
@@ -243,7 +259,7 @@
     this.closer = el("button", { class: "close", type: "button", "aria-label": T.close }, "×");
     header.appendChild(this.closer);
     this.log = el("div", { class: "log", role: "log", "aria-live": "polite" });
-    this.log.appendChild(el("div", { class: "msg bot" }, T.welcome));
+    this.welcome = this.log.appendChild(el("div", { class: "msg bot" }, T.welcome));
     this.form = el("form");
     this.input = el("textarea", { "aria-label": T.input, placeholder: T.placeholder,
       maxlength: "500", rows: "1" });
@@ -271,9 +287,24 @@
   };
 
   Widget.prototype.setOpen = function (open) {
+    if (open && !this.examplesAsked) this.greetWithExample();
     this.panel.hidden = !open;
     this.toggle.setAttribute("aria-expanded", String(open));
     (open ? this.input : this.toggle).focus();
+  };
+
+  // Once, on the first open: the greeting names an example question about
+  // these articles when the service has one; on any failure it stays generic.
+  Widget.prototype.greetWithExample = function () {
+    this.examplesAsked = true;
+    var welcome = this.welcome;
+    fetch(API + "/api/examples")
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        var question = data && data.questions && data.questions[0];
+        if (question) welcome.textContent = T.welcomeWith(String(question));
+      })
+      .catch(function () {});
   };
 
   Widget.prototype.add = function (node) {

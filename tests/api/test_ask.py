@@ -10,7 +10,7 @@ from api.app import create_app
 from qa.answer import Answer
 from qa.settings import Settings
 
-INVALID_HINT = ('. Send JSON such as {"question": "ACP 2.0 是什么？", "top_k": 5}; '
+INVALID_HINT = ('. Send JSON such as {"question": "你的问题", "top_k": 5}; '  # no example_questions set
                 "/docs describes every field.")
 
 
@@ -160,3 +160,10 @@ def test_ask_lone_surrogate_is_422(client: TestClient, error_body):
     assert response.json() == error_body(422, "invalid_question", (
         "the question holds an invalid character (a lone surrogate, U+D800, at position 0): "
         "send valid Unicode text"))
+
+
+def test_a_trailing_slash_is_redirected_with_307_as_the_readme_says(client):
+    response = client.post("/api/ask/", json={"question": "龙井产自哪里？"}, follow_redirects=False)
+
+    assert response.status_code == 307
+    assert response.headers["location"].endswith("/api/ask")

@@ -89,7 +89,7 @@ LONGEST_EXPECT = 40  # an answer phrase, not a passage
 
 
 def _seed(name: str) -> tuple[list[Question], list[Passage]]:
-    corpus = Path(__file__).resolve().parents[2] / "corpus"
+    corpus = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
     article = read_article(corpus / "alauda-chenkai-interview.md", "https://linux.cn")
     return load_questions(corpus / name), chunk_article(article)
 

@@ -527,7 +527,7 @@ def _is_subsequence(short: str, long: str) -> bool:
 def test_spans_of_the_seed_interview_hold_each_passage() -> None:
     # Markup removal only deletes characters, so a passage's text (white space
     # aside) is a subsequence of the source text its span points at.
-    path = Path(__file__).resolve().parents[3] / "corpus" / "alauda-chenkai-interview.md"
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "seed" / "alauda-chenkai-interview.md"
     article = parse_article(path, path.read_text(encoding="utf-8"), SITE)
     passages = chunk_article(article)
     assert len(passages) > 20
