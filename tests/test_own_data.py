@@ -21,13 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 EXTRA_ARTICLES = [FIXTURES / "corpus" / "tea.md", FIXTURES / "corpus" / "cloud-native.md"]
 # the tests that work on the seed interview, its question files or its index
-SEED_TESTS = ["tests/qa/test_evaluate.py", "tests/qa/test_chunker.py", "tests/qa/test_turns.py",
+SEED_TESTS = ["tests/qa/test_evaluate.py", "tests/qa/ingest/test_chunker.py", "tests/qa/ingest/test_turns.py",
               "tests/qa/test_extract.py", "tests/qa/test_quality.py"]
 
 
 def _clone_with_extra_articles(into: Path) -> Path:
     """The code, the tests and corpus/ copied to `into`, with two more articles in its corpus/."""
-    for folder in ("qa", "api", "embeddings", "tests", "corpus"):
+    for folder in ("qa", "api", "embeddings", "tests", "corpus", "bench"):
         shutil.copytree(ROOT / folder, into / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "artifacts", ".pytest_cache"))
     for name in ("README.md", "pyproject.toml"):
