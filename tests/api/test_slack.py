@@ -168,7 +168,7 @@ class RecordingService:
         self.release = threading.Event()
         self.release.set()  # a test clears it to hold answers back
 
-    def ask(self, question: str, top_k: int | None = None, history=()):
+    def ask(self, question: str, top_k: int | None = None, history=(), **where):
         self.questions.append(question)
         assert self.release.wait(10), "test never released the answer"
         return self.inner.ask(question, top_k=top_k, history=history)
@@ -918,6 +918,7 @@ def test_unsigned_button_click_is_401_and_stores_nothing(app, client, slack_api,
 
     assert response.status_code == 401
     assert response.json() == error_body(401, "invalid_signature", response.json()["error"]["message"])
+    assert app.state.question_log.flush()  # the answer is written in the background
     assert app.state.question_log.get(answer_id).vote is None
 
 
