@@ -8,6 +8,10 @@
  *   data-lang="en"            the labels' language (default: the page's <html lang>, else the
  *                             browser's; zh* is Chinese, anything else English)
  *   data-open="true"          start with the chat open
+ *   data-article="ID"         answer from this article first (the page's own), from the others
+ *                             only when it does not answer, and say so
+ *   data-scope='{"tags": ["kubernetes"]}'  answer only from these passages: JSON of the API's
+ *                             `scope` (articles, date_from, date_to, tags, speaker)
  *
  * The page can ask a question for the user (it opens the chat and sends it):
  *
@@ -26,6 +30,8 @@
   var script = document.currentScript;
   var API = ((script && script.dataset.api) || (script ? new URL(script.src).origin : location.origin))
     .replace(/\/+$/, "");
+  var ARTICLE = (script && script.dataset.article) || null;
+  var SCOPE = readScope(script && script.dataset.scope);
   var MAX_HISTORY_TURNS = 10; // the service only needs the latest turns
   var MAX_TURN_CHARS = 4000;  // the API's limit on one turn
 
@@ -34,6 +40,7 @@
       open: "打开文章问答", close: "关闭", title: "文章问答", toggle: "问答",
       placeholder: "输入问题，按 Enter 发送", input: "你的问题", send: "发送",
       thinking: "正在查找答案…", noAnswer: "文章中没有找到这个问题的答案。",
+      elsewhere: "本文没有回答这个问题，以下答案来自其他文章。",
       sources: "出处", closest: "最接近的段落", paragraph: function (n) { return "第 " + n + " 段"; },
       speaker: function (name) { return name + "："; },
       unreachable: function (api) { return "无法连接到问答服务（" + api + "），请检查网络后重试。"; },
@@ -50,6 +57,7 @@
       open: "Open article Q&A", close: "Close", title: "Ask the articles", toggle: "Ask",
       placeholder: "Ask a question, press Enter", input: "Your question", send: "Send",
       thinking: "Looking for the answer…", noAnswer: "The articles do not answer this question.",
+      elsewhere: "This article does not answer that; the answer below comes from other articles.",
       sources: "Sources", closest: "Closest passages", paragraph: function (n) { return "paragraph " + n; },
       speaker: function (name) { return name + ": "; },
       unreachable: function (api) { return "Cannot reach the Q&A service (" + api + "). Check the connection and retry."; },
@@ -201,6 +209,7 @@
    * closest passages, shown unmarked so that they do not read as an answer. */
   function answerView(data) {
     var box = el("div", { class: "msg bot" }), answered = Boolean(data.answerable && data.answer);
+    if (answered && data.from_elsewhere) box.appendChild(el("p", { class: "notice elsewhere" }, T.elsewhere));
     box.appendChild(answered ? answerLine(data.answer, data.passages) : el("p", { class: "notice" }, T.noAnswer));
     var shown = answered ? sourcesOf(data) : data.passages;
     if (shown.length) box.appendChild(sourceList(answered ? T.sources : T.closest, shown,
@@ -357,8 +366,11 @@
   };
 
   Widget.prototype.ask = function (question) {
-    var body = JSON.stringify({ question: question, history: this.history.slice(-MAX_HISTORY_TURNS),
-      client: "widget", conversation_id: this.conversation });
+    var request = { question: question, history: this.history.slice(-MAX_HISTORY_TURNS),
+      client: "widget", conversation_id: this.conversation };
+    if (ARTICLE) request.article = ARTICLE;
+    if (SCOPE) request.scope = SCOPE;
+    var body = JSON.stringify(request);
     return fetch(API + "/api/ask", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
       .catch(function () { return whyUnreachable().then(function (message) { throw new Error(message); }); })
       .then(function (response) {
@@ -385,6 +397,19 @@
     this.history.push({ role: "user", content: question.slice(0, MAX_TURN_CHARS) });
     if (answer) this.history.push({ role: "assistant", content: answer.slice(0, MAX_TURN_CHARS) });
   };
+
+  /* data-scope's JSON; a page that writes it wrong gets the whole archive
+   * and a console message, not a broken chat. */
+  function readScope(text) {
+    if (!text) return null;
+    try {
+      var scope = JSON.parse(text);
+      if (scope && typeof scope === "object" && !Array.isArray(scope)) return scope;
+    } catch (error) { /* reported below */ }
+    console.warn("InterviewQA: data-scope is not a JSON object (e.g. {\"tags\": [\"kubernetes\"]}); " +
+                 "answering from every article");
+    return null;
+  }
 
   function start() {
     var widget = new Widget();
