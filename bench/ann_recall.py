@@ -19,8 +19,9 @@ import numpy as np
 
 from embeddings.cache import EmbeddingCache
 from embeddings.store import VectorIndex, VectorMatrix
+from qa.build import write_index
 from qa.evaluate import load_squad
-from qa.index import Index, write_index
+from qa.index import Index
 from qa.runtime import make_embedder, make_tokenizer
 from qa.settings import Settings
 from qa.text import normalize

@@ -40,7 +40,9 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.base import Embedder, Kind
-from qa.index import Document, Index, write_index
+from qa.build import write_index
+from qa.index import Index
+from qa.ingest.documents import Document
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import Query
 from qa.service import QAService

@@ -16,8 +16,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.answer import Answer
+from qa.build import write_index
 from qa.errors import QAError
-from qa.index import Index, write_index
+from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
 from qa.service import QAService
 from qa.text import comparable, sentence_spans
