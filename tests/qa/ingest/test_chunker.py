@@ -511,6 +511,7 @@ def test_spans_index_into_the_source_file() -> None:
         "doc#p4.1": "很长的句子内容，写了又写。" * 10,
         "doc#p4.3": "很长的句子内容，写了又写。" * 10,
     }
+    assert [p.id for p in passages] == ["doc#p1", "doc#p2", "doc#p3", "doc#p4.1", "doc#p4.2", "doc#p4.3"]
     for passage in passages:
         start, end = passage.span
         assert article.body_start <= start < end <= len(article.source)
