@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,23 +15,17 @@ from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.answer import Answer
 from qa.build import write_index
-from qa.errors import QAError
+from qa.errors import EvalFileError
 from qa.index import Index
-from qa.records import ArticleInfo, PassageRecord
 from qa.service import QAService
-from qa.text import comparable, sentence_spans
+from qa.squad import SquadSet, load_squad  # noqa: F401 (qa.cli calls evaluate.load_squad)
+from qa.text import comparable
 from qa.tokenize import Tokenizer
-
-RETRIEVERS = ("hybrid", "bm25", "dense")
 
 
 class TestQuestion(BaseModel):
     question: str
     expect: list[str]
-
-
-class EvalFileError(QAError):
-    pass
 
 
 def load_questions(path: Path) -> list[TestQuestion]:
@@ -134,38 +126,6 @@ def evaluate_questions(service: QAService, questions: list[TestQuestion],
         "latency_ms": percentiles(latencies),
         "failures": failures,
     }
-
-
-@dataclass
-class SquadSet:
-    articles: list[ArticleInfo]
-    passages: list[PassageRecord]
-    questions: list[tuple[str, int]]  # (question, row of its own context)
-    answers: list[list[str]]  # gold answer texts of each question
-
-    def documents(self) -> list[tuple[ArticleInfo, list[PassageRecord]]]:
-        """Each article with its passages, as `write_index` takes them."""
-        return [(a, [p for p in self.passages if p.article_id == a.id]) for a in self.articles]
-
-
-def load_squad(path: Path) -> SquadSet:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise EvalFileError(f"{path}: not SQuAD-format JSON with a top-level `data` list ({exc})") from exc
-    articles, passages, questions, answers = [], [], [], []
-    for a_no, article in enumerate(data):
-        article_id = f"a{a_no}"
-        articles.append(ArticleInfo(article_id, article.get("title", article_id), None, None, None))
-        for p_no, paragraph in enumerate(article["paragraphs"], start=1):
-            row = len(passages)
-            text = paragraph["context"]
-            passages.append(PassageRecord(f"{article_id}#p{p_no}", article_id, text, None, p_no,
-                                          (0, len(text)), tuple(sentence_spans(text))))
-            questions += [(qa["question"], row) for qa in paragraph["qas"]]
-            answers += [[a["text"] for a in qa.get("answers", []) if a.get("text")]
-                        for qa in paragraph["qas"]]
-    return SquadSet(articles, passages, questions, answers)
 
 
 def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,

@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 
 from embeddings.base import Embedder
+from qa.errors import EvalFileError
 from qa.evaluate import (
-    EvalFileError,
+    TestQuestion as Question,  # aliased: pytest would try to collect a Test* class
+)
+from qa.evaluate import (
     evaluate_questions,
     evaluate_squad,
     load_questions,
-    load_squad,
     percentiles,
-)
-from qa.evaluate import (
-    TestQuestion as Question,  # aliased: pytest would try to collect a Test* class
 )
 from qa.ingest.articles import read_article
 from qa.ingest.chunker import Passage, chunk_article
 from qa.service import QAService
+from qa.squad import load_squad
 from qa.text import comparable, sentence_spans
 from qa.tokenize import Tokenizer
 
