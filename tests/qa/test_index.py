@@ -1,4 +1,4 @@
-"""qa.index: building the index on disk through the embedding cache, and loading it."""
+"""qa.build and qa.index: building the index on disk through the embedding cache, and loading it."""
 
 from __future__ import annotations
 

@@ -399,7 +399,7 @@ def test_fixture_article_sections(fixture_settings: Settings) -> None:
     ],
 )
 def test_article_without_body_has_no_passages(source: str) -> None:
-    # load_corpus reports such a file (test_corpus.py); the chunker alone makes nothing of it.
+    # corpus_documents reports such a file (ingest/test_articles.py); the chunker makes nothing of it.
     assert chunk_article(parse_article(Path("empty.md"), source, SITE)) == []
 
 
