@@ -14,7 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.answer import Answer
-from qa.build import write_index
+from qa.build import BuildReport, write_index
 from qa.errors import EvalFileError
 from qa.index import Index
 from qa.service import QAService
@@ -128,18 +128,26 @@ def evaluate_questions(service: QAService, questions: list[TestQuestion],
     }
 
 
-def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,
-                   retriever: str = "hybrid", progress=None, exhaustive: bool = False) -> dict:
-    """Every context a passage in a temporary index; every question scored
-    against its own context. `exhaustive` scores every passage instead of the
-    candidates (the reference for the candidate path)."""
+def squad_service(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,
+                  exhaustive: bool = False) -> tuple[QAService, BuildReport]:
+    """The service over a temporary index of the set's contexts, one passage
+    each, embedded through the cache in `cache_dir`; and the build's report."""
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite")
     with tempfile.TemporaryDirectory(prefix="qa-squad-") as tmp:
         report = write_index(Path(tmp) / "index", squad.documents(), embedder, tokenizer,
                              cache, {"squad": True})
         index = Index.load(Path(tmp) / "index", embedder, tokenizer)
     cache.close()
-    service = QAService(index, exhaustive=exhaustive)
+    return QAService(index, exhaustive=exhaustive), report
+
+
+def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,
+                   retriever: str = "hybrid", progress=None, exhaustive: bool = False) -> dict:
+    """Every context a passage in a temporary index; every question scored
+    against its own context. `exhaustive` scores every passage instead of the
+    candidates (the reference for the candidate path)."""
+    service, report = squad_service(squad, embedder, tokenizer, cache_dir, exhaustive)
+    index = service.index
     ranks, latencies, answers = [], [], []
     skipped = 0
     for (question, row), gold in zip(squad.questions, squad.answers, strict=True):
