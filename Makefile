@@ -57,15 +57,15 @@ run: index  ## install, index and serve on http://127.0.0.1:8000
 serve:  ## serve the existing index
 	$(QA) serve
 
-test: install-test  ## run the whole test suite (and ruff)
-	$(VENV)/bin/ruff check qa embeddings api tests bench
+test: install-test lint  ## run the whole test suite (and the lint)
 	$(PY) -m pytest -q
 
 test-fast:  ## unit tests only (no real model, no browser)
 	$(PY) -m pytest -q -m "not model and not browser"
 
-lint:  ## ruff
+lint: $(INSTALLED_TEST)  ## ruff, and the layers of pyproject.toml's [tool.importlinter] (lint-imports)
 	$(VENV)/bin/ruff check qa embeddings api tests bench
+	$(VENV)/bin/lint-imports
 
 eval: index  ## retrieval quality on corpus/questions*.yaml, hybrid vs its parts
 	@for f in corpus/questions.yaml corpus/questions-extra.yaml corpus/questions-heldout.yaml; do \

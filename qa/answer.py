@@ -1,4 +1,6 @@
-"""The answer to a question: types, sentence highlighting, answerability."""
+"""The answer to a question as the service returns it: the types only. The
+sentence is chosen in `qa.extract`, answerability is judged in `qa.evidence`,
+and `qa.service` puts them together."""
 
 from __future__ import annotations
 

@@ -399,7 +399,7 @@ def test_fixture_article_sections(fixture_settings: Settings) -> None:
     ],
 )
 def test_article_without_body_has_no_passages(source: str) -> None:
-    # load_corpus reports such a file (test_corpus.py); the chunker alone makes nothing of it.
+    # corpus_documents reports such a file (ingest/test_articles.py); the chunker makes nothing of it.
     assert chunk_article(parse_article(Path("empty.md"), source, SITE)) == []
 
 
@@ -511,6 +511,7 @@ def test_spans_index_into_the_source_file() -> None:
         "doc#p4.1": "很长的句子内容，写了又写。" * 10,
         "doc#p4.3": "很长的句子内容，写了又写。" * 10,
     }
+    assert [p.id for p in passages] == ["doc#p1", "doc#p2", "doc#p3", "doc#p4.1", "doc#p4.2", "doc#p4.3"]
     for passage in passages:
         start, end = passage.span
         assert article.body_start <= start < end <= len(article.source)
