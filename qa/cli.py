@@ -413,18 +413,9 @@ def _print_table(metrics: dict) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from api.serve import serve
 
-    from api.app import create_app
-    from api.logs import configure_logging
-
-    host = args.host or settings.host
-    port = args.port or settings.port
-    configure_logging(settings.log_format)
-    # uvicorn's own log config would replace this one; its access log would
-    # repeat the app's request line (api/logs.py) in another format.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=None,
-                access_log=False)
+    serve(settings, args.host or settings.host, args.port or settings.port)
     return 0
 
 
