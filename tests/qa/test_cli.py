@@ -349,7 +349,8 @@ def test_ask_json_has_the_api_shape(indexed: tuple[Path, Run]) -> None:
     result = run("ask", "龙井产自哪里？", "--json", "--top-k", "2")
     assert result.code == 0
     data = json.loads(result.out)
-    assert set(data) == {"question", "answerable", "answer", "passages", "timings_ms", "sources"}
+    assert set(data) == {"question", "answerable", "answer", "passages", "timings_ms", "sources",
+                         "from_elsewhere"}
     assert data["question"] == "龙井产自哪里？"
     assert data["answerable"] is True
     assert set(data["answer"]) == {"text", "passage"}
@@ -611,3 +612,13 @@ def test_ask_over_a_damaged_index_says_to_rebuild_it(products: Path, tmp_path: P
     size = lines.stat().st_size
     assert result.err == (f"qa: the index in {generation} is damaged: passages.jsonl holds {size} bytes, "
                           f"{size + 10} were written. Rebuild it with `qa index`.\n")
+
+
+def test_ask_in_one_article_and_an_article_first(indexed: tuple[Path, Run]) -> None:
+    inside = json.loads(run("ask", "龙井产自哪里？", "--json", "--in-article", "cloud-native").out)
+    assert {p["citation"]["article_id"] for p in inside["passages"]} == {"cloud-native"}
+    first = json.loads(run("ask", "龙井产自哪里？", "--json", "--article", "cloud-native").out)
+    assert first["answerable"] and first["from_elsewhere"]
+    unknown = run("ask", "龙井产自哪里？", "--in-article", "nope")
+    assert unknown.code == 1
+    assert "no article with id 'nope' in the index" in unknown.err
