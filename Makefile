@@ -71,7 +71,7 @@ eval: index  ## retrieval quality on corpus/questions*.yaml, hybrid vs its parts
 	@for f in corpus/questions.yaml corpus/questions-extra.yaml corpus/questions-heldout.yaml; do \
 	  for r in hybrid bm25 dense; do echo "== $$f $$r"; $(QA) eval $$f --retriever $$r; done; done
 
-eval-archive: install  ## the seed beside the real 2019 archive (MONTHS="201911 201912" for a part): own and archive question sets
+eval-archive: install  ## the seed beside the real 2019 archive (MONTHS="201911 201912" for a part, with the articles its question set asks about): own and archive question sets
 	$(PY) -m bench.archive_quality $(if $(MONTHS),--months $(MONTHS))
 
 eval-bench: install  ## retrieval on the public CMRC 2018 and DRCD sets (slow the first time: embeds ~1,300 passages)

@@ -2,7 +2,9 @@
 
 Indexes the seed interview (`corpus/*.md`) together with the real archive
 `../shared/bench/lctt-2019/` (all of it, or the months of `--months`), with
-the embedding cache kept in `var/cache` so that a second run embeds nothing,
+the embedding cache kept in `var/cache` so that a second run embeds nothing
+(with `--months`, those months and the 41 articles the archive's question
+set asks about),
 then runs `qa eval`'s measure on the own question files (`corpus/questions*.yaml`),
 on each again with the interview asked first (the widget's `data-article`),
 and on the archive's own question set (`bench/data/lctt-2019-questions.yaml`).
@@ -15,6 +17,8 @@ import argparse
 import json
 import shutil
 from pathlib import Path
+
+import yaml
 
 from qa.evaluate import evaluate_questions, load_questions
 from qa.runtime import build_index, open_service
@@ -31,21 +35,21 @@ SHOWN = ("hit@1", "hit@5", "mrr", "answer@1", "answer@1_given_passage", "no_answ
 
 def lay_out(folder: Path, months: list[str] | None) -> int:
     """A corpus folder of links: the seed's articles and the archive's (its
-    month folders kept: they date the articles). Returns the article count."""
+    month folders kept: they date the articles); with `months`, those months
+    and the articles the archive's question set asks about. Returns the
+    article count."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    count = 0
     for article in sorted((ROOT / "corpus").glob("*.md")):
         (folder / article.name).symlink_to(article)
-        count += 1
-    for month in sorted(ARCHIVE.iterdir()):
-        if not month.is_dir() or (months and month.name not in months):
+    asked = {item["article"] for item in yaml.safe_load(ARCHIVE_SET.read_text("utf-8")) if item.get("article")}
+    for article in sorted(ARCHIVE.glob("*/*.md")):
+        relative = article.relative_to(ARCHIVE)
+        if months and article.parent.name not in months and str(relative) not in asked:
             continue
-        (folder / "lctt-2019" / month.name).mkdir(parents=True)
-        for article in sorted(month.glob("*.md")):
-            (folder / "lctt-2019" / month.name / article.name).symlink_to(article)
-            count += 1
-    return count
+        (folder / "lctt-2019" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "lctt-2019" / relative).symlink_to(article)
+    return len(list(folder.rglob("*.md")))
 
 
 def main() -> None:
