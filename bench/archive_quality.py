@@ -42,7 +42,8 @@ def lay_out(folder: Path, months: list[str] | None) -> int:
     folder.mkdir(parents=True)
     for article in sorted((ROOT / "corpus").glob("*.md")):
         (folder / article.name).symlink_to(article)
-    asked = {item["article"] for item in yaml.safe_load(ARCHIVE_SET.read_text("utf-8")) if item.get("article")}
+    questions = yaml.safe_load(ARCHIVE_SET.read_text("utf-8"))
+    asked = {item["article"] for item in questions if item.get("article")}
     for article in sorted(ARCHIVE.glob("*/*.md")):
         relative = article.relative_to(ARCHIVE)
         if months and article.parent.name not in months and str(relative) not in asked:
