@@ -24,6 +24,7 @@ from qa.manifest import check_built_with, read_manifest, verify_files
 from qa.passage_store import PassageStore
 from qa.records import ArticleInfo
 from qa.retrieval import (
+    ArticleTopics,
     BM25Retriever,
     DenseRetriever,
     HybridRetriever,
@@ -34,7 +35,7 @@ from qa.retrieval import (
 from qa.scope import ScopeTable
 from qa.sparse import SparseIndex
 from qa.terms import phrase_terms, query_terms
-from qa.text import mostly_cjk, normalize
+from qa.text import comparable, mostly_cjk, normalize
 from qa.tokenize import Tokenizer
 from qa.turn_ranking import TurnTable
 
@@ -102,7 +103,10 @@ class Index:
         articles = [ArticleInfo(**{**a, "tags": tuple(a["tags"])})
                     for a in json.loads((folder / "articles.json").read_text("utf-8"))]
         passages = PassageStore(folder)
-        bm25 = BM25Retriever(SparseIndex.load(folder / "bm25"))
+        # Rows of an article are consecutive, and articles.json lists them in row order.
+        starts = np.append(np.unique(np.load(folder / "passages.article_starts.npy")), passages.size)
+        topics = ArticleTopics(starts[:-1], [comparable(a.title) for a in articles])
+        bm25 = BM25Retriever(SparseIndex.load(folder / "bm25"), topics)
         phrases = PhraseRetriever(SparseIndex.load(folder / "phrases"))
         start = np.load(folder / "sentences.start.npy")
         dense = DenseRetriever(VectorMatrix.open(folder / "passages.i8", embedder.dim),
@@ -112,8 +116,6 @@ class Index:
         turns = TurnTable(np.load(folder / "turns.asking.npy"), np.load(folder / "turns.answered_by.npy"))
         hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns,
                                  code_only=np.load(folder / "passages.code.npy"))
-        # Rows of an article are consecutive, and articles.json lists them in row order.
-        starts = np.append(np.unique(np.load(folder / "passages.article_starts.npy")), passages.size)
         scopes = ScopeTable(articles, starts, json.loads((folder / "speakers.json").read_text("utf-8")),
                             np.load(folder / "passages.speakers.npy"))
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,

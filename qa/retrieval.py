@@ -102,13 +102,46 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+@dataclass(frozen=True)
+class ArticleTopics:
+    """Each article's title (comparable form) and its first row: which words
+    of a question name the topic of a passage's article.
+
+    A passage inherits its article's topic: the words of the title ("灵雀云",
+    "陈恺" in "专访灵雀云陈恺") say which article answers, not which of its
+    paragraphs does. Beside an archive those words are rare, so BM25 weighs
+    them most, and inside the interview they would pick the paragraphs that
+    repeat the company's name; with the seed alone they were in every
+    paragraph and weighed nothing.
+    """
+
+    starts: np.ndarray  # first row of each article, in row order
+    titles: Sequence[str]
+
+    def inherited(self, index: SparseIndex, terms: Sequence[str], rows: np.ndarray,
+                  scores: np.ndarray) -> np.ndarray:
+        """`scores` of `rows` with each article's title terms credited to all of
+        its rows alike: as much as its best-scoring row among `rows` earns."""
+        articles = np.searchsorted(self.starts, rows, side="right") - 1
+        scores = scores.copy()
+        for article in np.unique(articles):
+            title_terms = [t for t in terms if t in self.titles[article]]
+            if title_terms:
+                here = articles == article
+                part = index.score_rows(title_terms, rows[here])
+                scores[here] += part.max() - part
+        return scores
+
+
 class BM25Retriever:
-    """BM25 over the question's lexical terms (`SparseIndex`, bm25s)."""
+    """BM25 over the question's lexical terms (`SparseIndex`); with
+    `topics`, a passage inherits its article's title words (`ArticleTopics`)."""
 
     reads_words = True
 
-    def __init__(self, index: SparseIndex):
+    def __init__(self, index: SparseIndex, topics: ArticleTopics | None = None):
         self._index = index
+        self._topics = topics
         self.size = index.size
 
     def _terms(self, query: Query) -> list[str]:
@@ -135,7 +168,11 @@ class BM25Retriever:
         return self._match(query).best(k)
 
     def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
-        return self._match(query).score_rows(np.asarray(rows, dtype=np.int64))
+        rows = np.asarray(rows, dtype=np.int64)
+        scores = self._match(query).score_rows(rows)
+        if self._topics is None or not len(rows):
+            return scores
+        return self._topics.inherited(self._index, self._terms(query), rows, scores)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)

@@ -11,6 +11,7 @@ import pytest
 from embeddings.base import l2_normalize
 from embeddings.store import VectorIndex, VectorMatrix
 from qa.retrieval import (
+    ArticleTopics,
     BM25Retriever,
     DenseRetriever,
     Hit,
@@ -435,3 +436,20 @@ def test_passages_of_code_alone_are_left_out_unless_the_question_asks_for_code()
 ])
 def test_asks_for_code(question: str, wants: bool) -> None:
     assert asks_for_code(question) is wants
+
+
+def test_a_passage_inherits_its_articles_title_words(tmp_path: Path) -> None:
+    # Article 0 ("灵雀云专访", rows 0-2), then an archive where 容器 and 看成 are
+    # common. Inside article 0 the rare title word 灵雀云 no longer picks the
+    # paragraph; across articles it still counts.
+    docs = [["灵雀云", "灵雀云", "产品"], ["容器", "看成", "工具"], ["灵雀云", "客户"],
+            *[["容器", "看成", f"话题{i}"] for i in range(6)]]
+    index = _sparse(docs, tmp_path)
+    topics = ArticleTopics(np.array([0, 3]), ["灵雀云专访", "其他文章"])
+    query = Query("灵雀云把容器看成什么？", ["灵雀云", "容器", "看成"])
+    plain, inherited = BM25Retriever(index), BM25Retriever(index, topics)
+    rows = np.arange(len(docs))
+    assert int(np.argmax(plain.score_rows(query, rows)[:3])) == 0  # the row that repeats the name
+    scores = inherited.score_rows(query, rows)
+    assert int(np.argmax(scores[:3])) == 1  # the row about the question's own words
+    assert scores[1] > scores[3]  # the same words, in the article the title names
