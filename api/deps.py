@@ -29,3 +29,4 @@ async def get_question_log(request: Request) -> QuestionLog:
 
 
 QuestionLogDep = Annotated[QuestionLog, Depends(get_question_log)]
+

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from api.examples import example_questions
 from qa.errors import (
     EmbedderError,
     IndexDamagedError,
@@ -120,9 +121,8 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _example_question(request: Request) -> str:
-    """The first of the `example_questions` setting: a question about these articles."""
-    settings = getattr(request.app.state, "settings", None)
-    return settings.example_questions[0] if settings and settings.example_questions else "你的问题"
+    """A question about these articles (`api.deps.example_questions`), or a placeholder."""
+    return next(iter(example_questions(request.app.state)), "你的问题")
 
 
 def _describe(error: Mapping) -> str:

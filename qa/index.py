@@ -100,7 +100,7 @@ class Index:
 
     @classmethod
     def _open(cls, folder: Path, manifest: dict, embedder: Embedder, tokenizer: Tokenizer) -> Index:
-        articles = [ArticleInfo(**{**a, "tags": tuple(a["tags"])})
+        articles = [ArticleInfo(**{**a, "tags": tuple(a["tags"]), "questions": tuple(a["questions"])})
                     for a in json.loads((folder / "articles.json").read_text("utf-8"))]
         passages = PassageStore(folder)
         # Rows of an article are consecutive, and articles.json lists them in row order.

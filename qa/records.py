@@ -22,6 +22,7 @@ class ArticleInfo:
     original_url: str | None = None  # for a translation, the original article
     translator: str | None = None
     proofreader: str | None = None
+    questions: tuple[str, ...] = ()  # examples of what it answers (front matter `questions:`)
 
 
 @dataclass(frozen=True)

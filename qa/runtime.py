@@ -92,4 +92,5 @@ def open_service(settings: Settings, embedder: Embedder | None = None):
     from qa.service import QAService
 
     return QAService(open_index(settings, embedder), max_question_chars=settings.max_question_chars,
-                     default_top_k=settings.top_k, answer_threshold=settings.answer_threshold)
+                     default_top_k=settings.top_k, answer_threshold=settings.answer_threshold,
+                     example_questions=settings.example_questions)

@@ -26,6 +26,7 @@ MAX_TOP_K = 20
 WARM_UP_QUESTIONS = ("ACP 2.0 是什么？", "What is ACP 2.0?")
 CONFIDENCE_ROWS = 5
 EVERYWHERE = Scope()  # every passage may answer
+MAX_EXAMPLES = 5
 FOLLOW_UP_WORDS = 4  # words of the earlier question a follow-up is searched with
 FOLLOW_UP_CHARS = 32
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
@@ -40,8 +41,12 @@ _NOT_ANAPHORA = re.compile(r"应该|活该|其他|其它|其实|其余|尤其|�
 
 class QAService:
     def __init__(self, index: Index, max_question_chars: int = 500, default_top_k: int = 5,
-                 answer_threshold: float = 0.45, cache_size: int = 1024, exhaustive: bool = False):
+                 answer_threshold: float = 0.45, cache_size: int = 1024, exhaustive: bool = False,
+                 example_questions: Sequence[str] = ()):
         self.index = index
+        # Questions to suggest: the settings' own, else those the articles' front matter names.
+        self.examples = list(example_questions) or [
+            question for article in index.articles.values() for question in article.questions][:MAX_EXAMPLES]
         self.exhaustive = exhaustive  # score every passage, not only the candidates (`qa eval --exhaustive`)
         self.max_question_chars = max_question_chars
         self.default_top_k = default_top_k
@@ -172,7 +177,7 @@ class QAService:
         if not question:
             raise InvalidQuestionError(
                 f"the question is empty: ask something of 1 to {self.max_question_chars} "
-                f"characters, e.g. “ACP 2.0 是什么？”"
+                f"characters{self._for_example()}"
             )
         if len(question) > self.max_question_chars:
             raise InvalidQuestionError(
@@ -182,10 +187,13 @@ class QAService:
         _valid_unicode(question, "the question")
         if not any(ch.isalnum() for ch in question):  # punctuation, emoji, control characters
             raise InvalidQuestionError(
-                "the question has no words (no letter, digit or Chinese character): ask in words, "
-                "e.g. “ACP 2.0 是什么？”"
+                f"the question has no words (no letter, digit or Chinese character): ask in words"
+                f"{self._for_example()}"
             )
         return question
+
+    def _for_example(self) -> str:
+        return f", e.g. “{self.examples[0]}”" if self.examples else ""
 
     def _valid_top_k(self, top_k: int | None) -> int:
         top_k = self.default_top_k if top_k is None else top_k

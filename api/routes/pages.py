@@ -14,6 +14,7 @@ from importlib.resources import files
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from api.examples import example_questions
 from api.schemas import ExamplesOut
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +32,7 @@ def _template() -> str:
 @router.get("/")
 async def demo_page(request: Request) -> HTMLResponse:
     base = str(request.base_url).rstrip("/")  # the scheme, host and port this request came to
-    return HTMLResponse(render_demo(base, request.app.state.settings.example_questions))
+    return HTMLResponse(render_demo(base, example_questions(request.app.state)))
 
 
 def render_demo(base_url: str, questions: list[str]) -> str:
@@ -48,7 +49,8 @@ def render_demo(base_url: str, questions: list[str]) -> str:
 
 
 @api_router.get("/examples")
-def example_questions(request: Request) -> ExamplesOut:
+def list_examples(request: Request) -> ExamplesOut:
     """Questions to suggest about these articles (the `example_questions`
-    setting; empty when none is set). The chat widget's greeting uses the first."""
-    return ExamplesOut(questions=request.app.state.settings.example_questions)
+    setting, else the articles' front matter `questions:`; empty when there
+    are none). The chat widget's greeting uses the first."""
+    return ExamplesOut(questions=example_questions(request.app.state))

@@ -56,6 +56,7 @@ class FrontMatter(BaseModel):
     url: str | None = Field(default=None, description="full source URL; wins over permalink")
     tags: list[str] = []
     summary: str | None = None
+    questions: list[str] = Field(default=[], description="questions this article answers, for the demo")
 
     @field_validator("date", mode="before")
     @classmethod
@@ -89,6 +90,7 @@ class Article:
     original_url: str | None = None  # for a translation, the original article
     translator: str | None = None
     proofreader: str | None = None
+    questions: tuple[str, ...] = ()  # front matter's: questions it answers, offered as examples
 
     @property
     def body(self) -> str:
@@ -150,6 +152,7 @@ def _with_archive_metadata(path: Path, source: str, body_start: int, front: Fron
         original_url=original,
         translator=header.get("translator") or credits.get("translator"),
         proofreader=header.get("proofreader") or credits.get("proofreader"),
+        questions=tuple(front.questions),
     )
 
 

@@ -69,7 +69,7 @@ def article_info(article: Article) -> ArticleInfo:
     """What the index keeps of an article."""
     return ArticleInfo(article.id, article.title, article.author, article.date, article.url,
                        article.tags, str(article.path), article.original_url, article.translator,
-                       article.proofreader)
+                       article.proofreader, article.questions)
 
 
 def passage_records(article: Article, chunking: ChunkSettings,

@@ -120,3 +120,23 @@ def test_openapi_documents_the_error_body(client: TestClient):
         "$ref": "#/components/schemas/ErrorBody"}
     assert {"/api/articles", "/api/passages/{passage_id}", "/healthz", "/readyz"} <= schema["paths"].keys()
     assert "/" not in schema["paths"]
+
+
+def test_examples_come_from_the_articles_front_matter_when_the_settings_give_none(
+        fixture_settings, tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from qa.runtime import build_index, open_service
+    from tests.conftest import HashingEmbedder
+
+    article = fixture_settings.corpus_dir / "tea.md"
+    article.write_text(article.read_text("utf-8").replace(
+        "title: 茶馆访谈", "title: 茶馆访谈\nquestions:\n- 普洱茶产于哪里？"), "utf-8")
+    build_index(fixture_settings, HashingEmbedder())
+    service = open_service(fixture_settings, HashingEmbedder())
+    with TestClient(create_app(fixture_settings, service=service)) as client:
+        assert client.get("/api/examples").json() == {"questions": ["普洱茶产于哪里？"]}
+        assert "普洱茶产于哪里？" in client.get("/").text
+        empty = client.post("/api/ask", json={"question": " "}).json()
+        assert empty["error"]["message"].endswith("e.g. “普洱茶产于哪里？”")
