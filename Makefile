@@ -30,12 +30,12 @@ $(INSTALLED): pyproject.toml | $(PY)
 	@touch $@
 
 $(INSTALLED_TEST): pyproject.toml | $(PY)
-	$(PIP_INSTALL) -e '.[test]'
+	$(PIP_INSTALL) -e '.[test,ray]'
 	@touch $@ $(INSTALLED)
 
 install: $(INSTALLED)  ## install the service into .venv/ (bundled model included, no download at run time)
 
-install-test: $(INSTALLED_TEST) test-debs  ## install the service and what the tests need (CPU torch; Chromium and a CJK font via apt)
+install-test: $(INSTALLED_TEST) test-debs  ## install the service and what the tests need (CPU torch, Ray; Chromium and a CJK font via apt)
 
 # apt-get as root, through sudo otherwise; only the packages that are missing.
 test-debs:
