@@ -29,9 +29,18 @@ from typing import Protocol
 import numpy as np
 
 from embeddings.base import Embedder, Kind, l2_normalize
+from embeddings.e5 import SPIN_COUNT
 
+BATCH = 16  # texts a worker embeds at a time, when `encode` is given many
 AHEAD = 2  # batches queued per worker: one embedding, one waiting, so that no worker idles
 MAX_DEATHS_PER_WORKER = 3  # more, and the build stops: the engine cannot run there
+
+# A worker's OpenMP (libgomp) reads its settings once, when the first library
+# that uses it loads: in a spawned worker that is faiss, imported with
+# `qa.index` before the engine, so the engine's own `num_threads` comes too
+# late. Set at the start, the worker runs one thread: measured, a worker
+# without this ran two threads that fought over the other worker's core.
+WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "GOMP_SPINCOUNT": os.environ.get("GOMP_SPINCOUNT", SPIN_COUNT)}
 
 EngineFactory = Callable[[], Embedder]
 # What a worker reports: (slot, job, vectors); vectors None when the worker died.
@@ -94,7 +103,9 @@ class FanOutEmbedder(Embedder):
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
         if kind == "query":
             return self.local.encode(texts, kind)
-        return np.concatenate([vectors for _, vectors in self.embed_document_batches([texts])])
+        batches = [texts[start : start + BATCH] for start in range(0, len(texts), BATCH)]
+        done = {id(batch): vectors for batch, vectors in self.embed_document_batches(batches)}
+        return np.concatenate([done[id(batch)] for batch in batches])  # in order, whatever came back first
 
     def embed_document_batches(self, batches: Iterable[list[str]]) -> Iterator[tuple[list[str], np.ndarray]]:
         waiting = (batch for batch in batches if batch)
@@ -153,7 +164,8 @@ class ProcessWorkers:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(self._factory, child), daemon=True,
                                         name=f"qa-embed-{slot}")
-        process.start()
+        with _environment(WORKER_ENVIRONMENT):
+            process.start()
         child.close()  # the worker holds the only other end: its death reads as the end of the pipe
         self._processes[slot], self._pipes[slot] = process, parent
 
@@ -193,6 +205,21 @@ class ProcessWorkers:
             if process.is_alive():
                 process.kill()
                 process.join()
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` in os.environ while a worker starts (it inherits them), as they were after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _serve(factory: EngineFactory, pipe: Connection) -> None:

@@ -116,3 +116,7 @@ def _pid_engine() -> Embedder:
             return out
 
     return Pid(0.005)
+
+
+def test_encode_spreads_many_texts_and_keeps_their_order(pool: FanOutEmbedder) -> None:
+    np.testing.assert_allclose(pool.embed_documents(TEXTS), SlowHashing().embed_documents(TEXTS), rtol=1e-6)
