@@ -87,5 +87,5 @@ soak: index  ## 60 s at 32 connections against `qa serve`: errors, and server RS
 bench-scale: install  ## synthetic archives of 10,000 / 100,000 / 400,000 passages (N=100000 for one size): build, memory, question cost
 	$(PY) -m bench.scale $(if $(N),--sizes $(N))
 
-bench-archive: install  ## index ../shared/bench/lctt-2019/ from an empty cache (MONTHS=201911 for a month, ARTICLES=20 for the first 20): one JSON line of work, cost and question latency
+bench-archive: install  ## index ../shared/bench/lctt-2019/ from an empty cache (MONTHS="201911 201912" for a part, ARTICLES=20 for the first 20): one JSON line of work, cost and question latency
 	$(PY) -m bench.archive --corpus ../shared/bench/lctt-2019 $(if $(MONTHS),--months $(MONTHS)) $(if $(ARTICLES),--articles $(ARTICLES))

@@ -1,6 +1,6 @@
 """`make bench-archive`: index a real archive from an empty cache and print one JSON line.
 
-    python -m bench.archive [--corpus ../shared/bench/lctt-2019] [--months 201911] [--articles 20]
+    python -m bench.archive [--corpus ../shared/bench/lctt-2019] [--months 201911 201912] [--articles 20]
 
 The articles are the Markdown files of the corpus folder (of the `--months`
 subfolders only, if given; the first `--articles`, if given), linked into a
@@ -82,14 +82,14 @@ def percentile(values: list[float], share: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/bench/lctt-2019"))
-    parser.add_argument("--months", default="", help="subfolders, e.g. 201911,201912 (all if empty)")
+    parser.add_argument("--months", nargs="*", default=[], help="subfolders: 201911 201912 (default: all)")
     parser.add_argument("--articles", type=int, default=0, help="the first N articles only (0: all)")
     parser.add_argument("--questions", type=int, default=200)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qa-bench-archive-") as folder:
         tmp = Path(folder)
-        linked = link_corpus(args.corpus, [m for m in args.months.split(",") if m], args.articles,
-                             tmp / "corpus")
+        months = [month for arg in args.months for month in arg.split(",") if month]
+        linked = link_corpus(args.corpus, months, args.articles, tmp / "corpus")
         settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "index", cache_dir=tmp / "cache",
                             question_log_enabled=False)
         inner = make_index_embedder(settings)
