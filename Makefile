@@ -16,7 +16,7 @@ INSTALLED_TEST := $(VENV)/.installed-test
 TEST_DEBS := chromium fonts-noto-cjk haproxy
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-bench bench soak bench-scale bench-archive clean
+.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-archive eval-bench bench soak bench-scale bench-archive clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,19 +57,22 @@ run: index  ## install, index and serve on http://127.0.0.1:8000
 serve:  ## serve the existing index
 	$(QA) serve
 
-test: install-test  ## run the whole test suite (and ruff)
-	$(VENV)/bin/ruff check qa embeddings api tests bench
+test: install-test lint  ## run the whole test suite (and the lint)
 	$(PY) -m pytest -q
 
 test-fast:  ## unit tests only (no real model, no browser)
 	$(PY) -m pytest -q -m "not model and not browser"
 
-lint:  ## ruff
+lint: $(INSTALLED_TEST)  ## ruff, and the layers of pyproject.toml's [tool.importlinter] (lint-imports)
 	$(VENV)/bin/ruff check qa embeddings api tests bench
+	$(VENV)/bin/lint-imports
 
 eval: index  ## retrieval quality on corpus/questions*.yaml, hybrid vs its parts
 	@for f in corpus/questions.yaml corpus/questions-extra.yaml corpus/questions-heldout.yaml; do \
 	  for r in hybrid bm25 dense; do echo "== $$f $$r"; $(QA) eval $$f --retriever $$r; done; done
+
+eval-archive: install  ## the seed beside the real 2019 archive (MONTHS="201911 201912" for a part, with the articles its question set asks about): own and archive question sets
+	$(PY) -m bench.archive_quality $(if $(MONTHS),--months $(MONTHS))
 
 eval-bench: install  ## retrieval on the public CMRC 2018 and DRCD sets (slow the first time: embeds ~1,300 passages)
 	@for f in ../shared/bench/cmrc2018_trial.json ../shared/bench/drcd_dev.json; do \

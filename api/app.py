@@ -9,12 +9,15 @@ from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api.cors import add_cors
-from api.errors import add_error_handlers
+from api.errors import add_error_handlers, error_response
 from api.limits import BodySizeLimit
 from api.loading import ServiceLoader
+from api.logs import RequestLog
 from api.routes import ROUTERS
 from qa.index import current_generation
 from qa.questionlog import open_question_log
@@ -34,8 +37,10 @@ Embed the chat widget in any page with
 def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
     """The app over the index in `settings.index_dir`, loaded in the background
     at start-up; or over `service`, ready at once (tests pass their own)."""
-    app = FastAPI(title="Interview QA", version=version("interview-qa"), description=DESCRIPTION,
-                  lifespan=_lifespan)
+    # /docs (Swagger UI) and /redoc load their scripts from the fastapi-offline
+    # package (under /static-offline-docs), not from a CDN: they work offline.
+    app = FastAPIOffline(title="Interview QA", version=version("interview-qa"), description=DESCRIPTION,
+                         lifespan=_lifespan)
     app.state.settings = settings
     app.state.question_log = open_question_log(settings.question_log, settings.question_log_enabled,
                                                settings.question_log_days)
@@ -47,6 +52,8 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
     add_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     add_cors(app, settings.cors_origins)  # added last: outermost, so errors get CORS headers too
+    if settings.log_requests:  # outside even CORS: it times and logs every response
+        app.add_middleware(RequestLog, questions=settings.log_questions)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
@@ -54,7 +61,19 @@ def create_app(settings: Settings, service: QAService | None = None) -> FastAPI:
     if settings.slack_enabled:
         from api.slack import add_slack_routes
         add_slack_routes(app, settings)
+    else:
+        app.add_api_route(SLACK_EVENTS, _slack_not_configured, methods=["POST"], include_in_schema=False)
     return app
+
+
+SLACK_EVENTS = "/slack/events"  # api.slack.ROUTE, without importing slack_sdk when the bot is off
+
+
+async def _slack_not_configured() -> JSONResponse:
+    return error_response(404, "slack_not_configured",
+                          "the Slack bot is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
+                          "(the README's \"Connect to Slack\" says where to find them) and restart the "
+                          "server.")
 
 
 @asynccontextmanager

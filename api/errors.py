@@ -6,6 +6,7 @@ errors (`qa.errors`) and framework errors become HTTP responses.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 
@@ -112,9 +113,16 @@ async def _service_unavailable(request: Request, exc: Exception) -> JSONResponse
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = "; ".join(_describe(error) for error in exc.errors())
-    message = (f"the request is not valid: {problems}. Send JSON such as "
-               '{"question": "ACP 2.0 是什么？", "top_k": 5}; /docs describes every field.')
+    example = json.dumps({"question": _example_question(request), "top_k": 5}, ensure_ascii=False)
+    message = (f"the request is not valid: {problems}. Send JSON such as {example}; "
+               f"/docs describes every field.")
     return error_response(422, "invalid_request", message)
+
+
+def _example_question(request: Request) -> str:
+    """The first of the `example_questions` setting: a question about these articles."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings.example_questions[0] if settings and settings.example_questions else "你的问题"
 
 
 def _describe(error: Mapping) -> str:
@@ -139,8 +147,9 @@ def _http_message(request: Request, exc: HTTPException) -> str:
     if exc.status_code == 404 and exc.detail == "Not Found":
         return f"no such route: {route}. The API lives under /api/; /docs lists it."
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-        return ("the request body cannot be read: send UTF-8 JSON such as "
-                '{"question": "ACP 2.0 是什么？"} with Content-Type: application/json')
+        example = json.dumps({"question": _example_question(request)}, ensure_ascii=False)
+        return (f"the request body cannot be read: send UTF-8 JSON such as {example} "
+                f"with Content-Type: application/json")
     if exc.status_code == 405:
         allowed = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
         return f"{route} is not allowed; this route accepts {allowed or 'other methods'}."

@@ -101,8 +101,11 @@ class ServiceLoader:
         self.publish(service, generation)
         del old  # the last reference here: the old index is freed once no request holds it
         gc.collect()  # the service's caches hold it in reference cycles
-        log.info("index generation %s loaded and warmed up in %.1f s", generation,
-                 time.perf_counter() - started)
+        fields = {"generation": generation, "passages": service.index.size,
+                  "seconds": round(time.perf_counter() - started, 1)}
+        log.info("index generation %s %s (and warmed up) in %.1f s: %d passages", generation,
+                 "loaded" if first else "reloaded", fields["seconds"], fields["passages"],
+                 extra={"fields": fields})
 
     def _failed(self, exc: Exception, first: bool, generation: str | None) -> None:
         if isinstance(exc, QAError):

@@ -9,9 +9,35 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qa.answer import Answer, Citation, Turn
 from qa.records import ArticleInfo, PassageRecord
+from qa.scope import Scope
 from qa.service import MAX_TOP_K
 
 MAX_HISTORY_TURNS = 50
+
+
+_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+MAX_SCOPE_ITEMS = 100
+
+
+class ScopeIn(BaseModel):
+    """Which passages may answer; every condition given must hold."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"articles": ["alauda-chenkai-interview"]}, {"date_from": "2019-11", "tags": ["kubernetes"]},
+        {"speaker": "陈恺"}]})
+
+    articles: list[str] = Field(default_factory=list, max_length=MAX_SCOPE_ITEMS,
+                                description="article ids (GET /api/articles)")
+    date_from: str | None = Field(None, pattern=_DATE, description="articles dated on or after: "
+                                  "YYYY-MM-DD, YYYY-MM or YYYY")
+    date_to: str | None = Field(None, pattern=_DATE, description="articles dated on or before")
+    tags: list[str] = Field(default_factory=list, max_length=MAX_SCOPE_ITEMS,
+                            description="articles with any of these tags")
+    speaker: str | None = Field(None, min_length=1, max_length=100,
+                                description="passages in which this person speaks (interviews)")
+
+    def to_scope(self) -> Scope:
+        return Scope(tuple(self.articles), self.date_from, self.date_to, tuple(self.tags), self.speaker)
 
 
 class AskRequest(BaseModel):
@@ -28,6 +54,10 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS,
                                 description="earlier turns of the conversation, oldest first, so "
                                             "that a follow-up such as “它包含哪些子产品？” is understood")
+    scope: ScopeIn | None = Field(None, description="answer only from these passages (default: all)")
+    article: str | None = Field(None, min_length=1, max_length=300,
+                                description="an article id to answer from first; the rest of the scope "
+                                            "answers only when it does not (then `from_elsewhere` is true)")
     client: Literal["api", "widget"] = Field("api", description="who asks, for the question log: "
                                              "the chat widget says `widget`")
     conversation_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
@@ -61,6 +91,10 @@ class MarkRequest(BaseModel):
         description="`passage`: the answer is in `passage_id`; `unanswerable`: the articles do not "
                     "answer it; `ignore`: leave it out of the test questions")
     passage_id: str | None = Field(None, min_length=1, max_length=300)
+
+
+class ExamplesOut(BaseModel):
+    questions: list[str] = Field(description="example questions about the indexed articles, maybe none")
 
 
 class ArticleOut(BaseModel):

@@ -74,7 +74,8 @@ def add_slack_routes(app: FastAPI, settings: Settings) -> None:
     connection = SlackConnection(token, api_url, publish=partial(setattr, app.state, "slack_status"))
     connection.check()  # a refused token stops the start here; an unreachable Slack does not
     bot = SlackBot(WebClient(token=token, base_url=api_url, timeout=POST_TIMEOUT), connection,
-                   service=lambda: getattr(app.state, "service", None), question_log=app.state.question_log)
+                   service=lambda: getattr(app.state, "service", None), question_log=app.state.question_log,
+                   example_question=next(iter(settings.example_questions), None))
     verifier = RawBodyVerifier(secret)
     app.state.slack = bot
 
@@ -148,9 +149,11 @@ class SlackBot:
     on the event loop and returns at once; the rest runs in the outbox."""
 
     def __init__(self, client: WebClient, connection: SlackConnection,
-                 service: Callable[[], QAService | None], question_log: QuestionLog | None = None):
+                 service: Callable[[], QAService | None], question_log: QuestionLog | None = None,
+                 example_question: str | None = None):
         self.client = client
         self.question_log = question_log or DisabledQuestionLog()
+        self.example_question = example_question  # the usage reply's example, if the settings give one
         self.connection = connection
         self.outbox = Outbox(POST_WORKERS, POST_BACKLOG)
         self._service = service
@@ -219,7 +222,7 @@ class SlackBot:
         """The reply to a question that is not asked: empty, too long, or too soon."""
         service = self._service()
         if not question:
-            return say.usage(how_to_ask)
+            return say.usage(how_to_ask, self.example_question)
         if service is None:
             return say.not_ready()
         if len(question) > service.max_question_chars:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from qa.answer import Answer, RankedPassage, said_by
 
 NO_ANSWER = "文章中没有找到这个问题的答案。"
-EXAMPLE_QUESTION = "ACP 2.0 是什么？"
+GENERIC_QUESTION = "你的问题"  # where the settings give no example_questions
 EXCERPT_CHARS = 280  # a passage is shown as an excerpt of about this length
 _CONTEXT_BEFORE = 40  # characters kept before the answering sentence in an excerpt
 
@@ -59,9 +59,10 @@ def _note(text: str) -> Reply:
 
 
 # --- replies that are not answers ----------------------------------------------
-def usage(how_to_ask: str) -> Reply:
-    """`how_to_ask` is `/ask` or the bot's mention markup (`<@U123>`)."""
-    example = f"{how_to_ask} {escape(EXAMPLE_QUESTION)}"
+def usage(how_to_ask: str, example_question: str | None = None) -> Reply:
+    """`how_to_ask` is `/ask` or the bot's mention markup (`<@U123>`);
+    `example_question` one about these articles (the example_questions setting)."""
+    example = f"{how_to_ask} {escape(example_question or GENERIC_QUESTION)}"
     return Reply(text=f"请在后面写上问题，例如：{example}", blocks=[
         _section(f"请在后面写上你的问题，我会从文章里找答案，例如：\n>{example}"),
     ])
@@ -96,10 +97,12 @@ def busy() -> Reply:
 def answer_reply(answer: Answer, passages: int, asker: str | None = None,
                  answer_id: str | None = None) -> Reply:
     """The answering sentence (or the no-answer message) and the best
-    `passages` passages, each with a numbered citation linking to its source.
-    `asker` (a user id) shows who asked what, for replies posted outside a thread;
+    `passages` passages, each with a numbered citation linking to its source:
+    of an answer, only its sources (`Answer.sources`: not those far below the
+    best). `asker` (a user id) shows who asked what, for replies posted outside a thread;
     `answer_id` (the question log's) adds 👍/👎 buttons."""
-    shown = answer.passages[:passages]
+    answered = answer.answerable and answer.answer is not None
+    shown = [p for p in answer.passages if not answered or p.rank in answer.sources][:passages]
     blocks = [_context(f"<@{asker}> 问：{escape(answer.question)}")] if asker else []
     if answer.answerable and answer.answer:
         said = _spoken(_speaker_of(answer), answer.answer.text)

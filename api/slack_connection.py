@@ -61,6 +61,7 @@ class SlackConnection:
         self._stopped = threading.Event()
         self._retrying = threading.Lock()  # held while a background thread retries
         self.bot_user_id: str | None = None
+        self._was_connected = False  # connected once: the next connection is a reconnection
 
     @property
     def connected(self) -> bool:
@@ -116,7 +117,9 @@ class SlackConnection:
     def _set(self, status: SlackStatus) -> None:
         if status != self._status:
             if status.connected:
-                logger.info("the Slack bot is connected to %s", self.api_url)
+                again = "reconnected" if self._was_connected else "connected"
+                logger.info("the Slack bot is %s to %s", again, self.api_url)
+                self._was_connected = True
             else:
                 logger.warning("the Slack bot is not connected: %s. The HTTP API serves meanwhile.",
                                status.reason)

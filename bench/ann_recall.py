@@ -19,10 +19,11 @@ import numpy as np
 
 from embeddings.cache import EmbeddingCache
 from embeddings.store import VectorIndex, VectorMatrix
-from qa.evaluate import load_squad
-from qa.index import Index, write_index
+from qa.build import write_index
+from qa.index import Index
 from qa.runtime import make_embedder, make_tokenizer
 from qa.settings import Settings
+from qa.squad import load_squad
 from qa.text import normalize
 
 SETS = [Path(__file__).resolve().parents[2] / "shared" / "bench" / name

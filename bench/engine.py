@@ -30,10 +30,9 @@ BATCHES = (1, 4, 8)
 
 
 def questions(count: int) -> list[str]:
-    data = json.loads(CMRC.read_text(encoding="utf-8"))["data"]
-    asked = [qa["question"] for doc in data for paragraph in doc["paragraphs"] for qa in paragraph["qas"]]
-    asked = [question for question in asked if question.strip()]
-    return asked[: count + WARM_UP]
+    from qa.squad import asked, load_squad
+
+    return asked(load_squad(CMRC))[: count + WARM_UP]
 
 
 def measure(threads: int, count: int) -> dict:

@@ -40,10 +40,13 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.base import Embedder, Kind
-from qa.index import Document, Index, write_index
+from qa.build import write_index
+from qa.index import Index
+from qa.ingest.documents import Document
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import Query
 from qa.service import QAService
+from qa.squad import asked, load_squad
 from qa.text import sentence_spans
 from qa.tokenize import Tokenizer
 
@@ -69,13 +72,9 @@ class TextHashEmbedder(Embedder):
 
 
 def _load_sets() -> tuple[list[str], list[str]]:
-    contexts, questions = [], []
-    for path in SETS:
-        for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
-            for paragraph in article["paragraphs"]:
-                contexts.append(paragraph["context"])
-                questions += [qa["question"] for qa in paragraph["qas"] if qa["question"].strip()]
-    return contexts, questions
+    """The contexts and the questions of the shared sets."""
+    sets = [load_squad(path) for path in SETS]
+    return [p.text for squad in sets for p in squad.passages], [q for squad in sets for q in asked(squad)]
 
 
 def synthetic_documents(size: int, seed: int = 1) -> Iterator[Document]:

@@ -1,5 +1,6 @@
 """Vectors on disk: 8-bit rows memory-mapped for exact scoring, a FAISS
-index for finding the nearest ones, and the JSON manifest beside them.
+index for finding the nearest ones. (The index's manifest, which records the
+model the vectors come from, is `qa.manifest`.)
 
 - `VectorMatrix`: the vectors as int8 codes, one scale per row, in raw files
   (a quarter of float32's bytes; a cosine moves by 0.0002 on average). It
@@ -19,7 +20,6 @@ index for finding the nearest ones, and the JSON manifest beside them.
 
 from __future__ import annotations
 
-import json
 import mmap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,8 +27,6 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-
-from qa.errors import IndexMismatchError
 
 EXACT_UP_TO = 20_000  # vectors; see the README's "How big can it get"
 HNSW_M = 32  # neighbours per node
@@ -197,21 +195,3 @@ def _sample(matrix: VectorMatrix, count: int) -> np.ndarray:
     rows = np.linspace(0, matrix.size - 1, min(count, matrix.size)).astype(np.int64)
     return matrix.get(rows)
 
-
-def write_manifest(path: Path, manifest: dict) -> None:
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def read_manifest(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def check_manifest(manifest: dict, model_id: str, dim: int, fix: str) -> None:
-    """Refuse an index whose vectors come from another model or dimension."""
-    built_with = (manifest.get("model"), manifest.get("dim"))
-    if built_with != (model_id, dim):
-        raise IndexMismatchError(
-            f"the index was built with model {built_with[0]!r} ({built_with[1]} dimensions) "
-            f"but the configured model is {model_id!r} ({dim} dimensions). "
-            f"Rebuild it with `{fix}`, or configure the model it was built with."
-        )

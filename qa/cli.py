@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from qa.answer import MAX_TURN_CHARS, Answer, Citation, Turn, said_by
+from qa.answer import MAX_TURN_CHARS, Answer, Citation, RankedPassage, Turn, said_by
 from qa.errors import QAError
 from qa.settings import Settings
 
@@ -107,14 +107,21 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question; without one, a conversation in the terminal")
     ask.add_argument("question", nargs="?",
                      help="the question; leave it out to ask one question after another")
-    ask.add_argument("--top-k", type=int, default=None)
+    ask.add_argument("--top-k", type=_top_k, default=None,
+                     help="passages to show (default: the top_k setting)")
     ask.add_argument("--json", action="store_true", help="print the /api/ask JSON response")
+    _scope_arguments(ask)
+    ask.add_argument("--full", action="store_true",
+                     help="print every passage whole (default: the best whole, the other sources one "
+                          "line each)")
     ask.set_defaults(run=cmd_ask)
 
     ev = sub.add_parser("eval", help="measure retrieval on a question file or a SQuAD set")
     ev.add_argument("file", type=Path)
     ev.add_argument("--squad", action="store_true", help="FILE is SQuAD-format JSON")
     ev.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    ev.add_argument("--article", metavar="ID",
+                    help="ask this article first, as the widget's data-article does")
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
     ev.add_argument("--exhaustive", action="store_true",
                     help="score every passage, not only each part's candidates (the reference)")
@@ -128,6 +135,35 @@ def _parser() -> argparse.ArgumentParser:
     from qa.log_commands import add_log_commands
     add_log_commands(sub)
     return parser
+
+
+def _scope_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("scope", "which articles may answer (all of them by default)")
+    where.add_argument("--article", metavar="ID", help="answer from this article first; from the others "
+                                                       "only when it does not answer (says so)")
+    where.add_argument("--in-article", metavar="ID", action="append", default=[], dest="articles",
+                       help="answer only from this article (repeat for several)")
+    where.add_argument("--date-from", metavar="DATE", help="articles dated on or after (YYYY-MM-DD, YYYY-MM)")
+    where.add_argument("--date-to", metavar="DATE", help="articles dated on or before")
+    where.add_argument("--tag", action="append", default=[], dest="tags", help="articles with this tag")
+    where.add_argument("--speaker", help="passages in which this person speaks")
+
+
+def _where(args: argparse.Namespace) -> dict:
+    """The scope and article of `qa ask`'s options, as `QAService.ask` takes them."""
+    from qa.scope import Scope
+
+    scope = Scope(tuple(args.articles), args.date_from, args.date_to, tuple(args.tags), args.speaker)
+    return {"scope": scope, "article": args.article}
+
+
+def _top_k(text: str) -> int:
+    from qa.service import MAX_TOP_K  # here: `qa --help` need not load the service
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_TOP_K:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of passages: give a number from 1 to "
+                                         f"{MAX_TOP_K}")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -199,9 +235,10 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     with logged(settings, _open_service(settings)) as service:  # the question log (client cli)
         if args.question is not None:
-            _print_answer(service.ask(args.question, top_k=args.top_k), args.json)
+            _print_answer(service.ask(args.question, top_k=args.top_k, **_where(args)), args.json,
+                          full=args.full)
             return 0
-        return Conversation(service, args.top_k, args.json).run()
+        return Conversation(service, args.top_k, args.json, args.full, _where(args)).run()
 
 
 def _open_service(settings: Settings):
@@ -225,8 +262,10 @@ class Conversation:
     from a pipe. An empty line (at the prompt), `exit`, `quit` or the end of
     the input ends it."""
 
-    def __init__(self, service, top_k: int | None, as_json: bool):
-        self.service, self.top_k, self.as_json = service, top_k, as_json
+    def __init__(self, service, top_k: int | None, as_json: bool, full: bool = False,
+                 where: dict | None = None):
+        self.service, self.top_k, self.as_json, self.full = service, top_k, as_json, full
+        self.where = where or {}  # the scope and article every question is asked in
         self.history: list[Turn] = []
         self.failures = 0
 
@@ -242,14 +281,14 @@ class Conversation:
 
     def answer(self, question: str, echo: bool) -> None:
         try:
-            answer = self.service.ask(question, top_k=self.top_k, history=self.history)
+            answer = self.service.ask(question, top_k=self.top_k, history=self.history, **self.where)
         except QAError as exc:  # a question too long, …: say so and go on
             _fail(str(exc))
             self.failures += 1
             return
         if echo and not self.as_json:
             print(f"问：{question}")
-        _print_answer(answer, self.as_json, compact=True)
+        _print_answer(answer, self.as_json, compact=True, full=self.full)
         reply = answer.answer.text if answer.answer else NO_ANSWER
         self.history += [Turn(role="user", content=question),
                          Turn(role="assistant", content=reply[:MAX_TURN_CHARS])]
@@ -283,27 +322,48 @@ class Conversation:
                 yield question
 
 
-def _print_answer(answer: Answer, as_json: bool, compact: bool = False) -> None:
+def _print_answer(answer: Answer, as_json: bool, compact: bool = False, full: bool = False) -> None:
     if as_json:
         print(answer.model_dump_json(indent=None if compact else 2))
     else:
-        print(format_answer(answer, TERMINAL_MARKS if sys.stdout.isatty() else PLAIN_MARKS))
+        print(format_answer(answer, TERMINAL_MARKS if sys.stdout.isatty() else PLAIN_MARKS, full))
     sys.stdout.flush()
 
 
-def format_answer(answer: Answer, marks: tuple[str, str] = PLAIN_MARKS) -> str:
-    """The answer sentence (after its speaker, where known), then each passage
-    with its answering sentence between `marks`, and its citation."""
+def format_answer(answer: Answer, marks: tuple[str, str] = PLAIN_MARKS, full: bool = False) -> str:
+    """The answer sentence (after its speaker, where known); the passage it
+    comes from whole, its answering sentence between `marks`, with its
+    citation; then the other sources (`answer.sources`: passages far below
+    the best are left out) one line each. Without an answer, the closest
+    passages the same way. `full`: every passage whole."""
     lines = []
     if not answer.answerable:
         lines.append(f"{NO_ANSWER}最接近的段落：\n")
     elif answer.answer:
         source = answer.passages[answer.answer.passage - 1]
         lines.append(f"{said_by(source.speaker, answer.answer.text)}{answer.answer.text}\n")
-    for p in answer.passages:
-        lines.append(f"[{p.rank}] {said_by(p.speaker, p.text)}{_mark(p.text, p.highlights, marks)}\n"
-                     f"    — {_cite(p.citation)}  (score {p.score:.3f})\n")
+    if full:
+        return "\n".join(lines + [_whole(p, marks) for p in answer.passages])
+    if answer.answerable and answer.answer is not None:
+        shown, best = answer.sources, answer.answer.passage
+    else:
+        shown = [p.rank for p in answer.passages]
+        best = shown[0] if shown else None
+    lines += [_whole(p, marks) for p in answer.passages if p.rank == best]
+    others = [_source_line(p) for p in answer.passages if p.rank in shown and p.rank != best]
+    if others:
+        lines.append("\n".join(others) + "\n")
     return "\n".join(lines)
+
+
+def _whole(p: RankedPassage, marks: tuple[str, str]) -> str:
+    return (f"[{p.rank}] {said_by(p.speaker, p.text)}{_mark(p.text, p.highlights, marks)}\n"
+            f"    — {_cite(p.citation)}  (score {p.score:.3f})\n")
+
+
+def _source_line(p: RankedPassage) -> str:
+    where = (p.citation.title, p.citation.section, f"第 {p.citation.paragraph} 段")
+    return f"[{p.rank}] {' · '.join(part for part in where if part)}  (score {p.score:.3f})"
 
 
 def _cite(citation: Citation) -> str:
@@ -339,7 +399,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         service = _open_service(settings)
         service.exhaustive = args.exhaustive
         with tqdm(total=len(questions), desc="questions", file=sys.stderr, disable=None) as bar:
-            metrics = evaluate.evaluate_questions(service, questions, args.retriever, bar.update)
+            metrics = evaluate.evaluate_questions(service, questions, args.retriever, bar.update,
+                                                  article=args.article)
     if args.json:
         print(json.dumps(metrics, ensure_ascii=False, indent=2))
     else:
@@ -359,14 +420,9 @@ def _print_table(metrics: dict) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from api.serve import serve
 
-    from api.app import create_app
-
-    host = args.host or settings.host
-    port = args.port or settings.port
-    # No access log: one line per request costs 12-16% of throughput on repeated questions.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    serve(settings, args.host or settings.host, args.port or settings.port)
     return 0
 
 

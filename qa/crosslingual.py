@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from qa.text import CJK_RANGE
+
 _ENTRY = re.compile(r"\S+ (\S+) \[([^\]]*)\] /(.*)/")
-_CJK_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")  # single characters match almost anything
+_CJK_WORD = re.compile(rf"^[{CJK_RANGE}]{{2,}}$")  # single characters match almost anything
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 _GLOSS_WORD = re.compile(r"[a-z]+")
 # Glosses of at most this many words are read as translations of each word

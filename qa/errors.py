@@ -57,3 +57,7 @@ class InvalidQuestionError(QAError):
 
 class EmbedderError(QAError):
     """The embedding model cannot be loaded or used."""
+
+
+class EvalFileError(QAError):
+    """A question file or SQuAD-format set that `qa eval` cannot read."""

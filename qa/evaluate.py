@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,23 +14,18 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
 from qa.answer import Answer
-from qa.errors import QAError
-from qa.index import Index, write_index
-from qa.records import ArticleInfo, PassageRecord
+from qa.build import BuildReport, write_index
+from qa.errors import EvalFileError
+from qa.index import Index
 from qa.service import QAService
-from qa.text import comparable, sentence_spans
+from qa.squad import SquadSet, load_squad  # noqa: F401 (qa.cli calls evaluate.load_squad)
+from qa.text import comparable
 from qa.tokenize import Tokenizer
-
-RETRIEVERS = ("hybrid", "bm25", "dense")
 
 
 class TestQuestion(BaseModel):
     question: str
     expect: list[str]
-
-
-class EvalFileError(QAError):
-    pass
 
 
 def load_questions(path: Path) -> list[TestQuestion]:
@@ -85,16 +78,18 @@ def percentiles(latencies: list[float]) -> dict[str, float]:
 
 
 def evaluate_questions(service: QAService, questions: list[TestQuestion],
-                       retriever: str = "hybrid", progress=None) -> dict:
+                       retriever: str = "hybrid", progress=None, article: str | None = None) -> dict:
     """hit@1/3/5 and mrr over answerable questions, no-answer recall over the
-    others, false no-answer rate, and latency of the full service call."""
+    others, false no-answer rate, and latency of the full service call;
+    with `article`, each question asks that article first (as the widget's
+    `data-article` does)."""
     index = service.index
     ranks, no_answer_hits, false_no_answer, latencies = [], [], [], []
     answers: list[tuple[bool, bool]] = []  # (answer text holds an expect string, top passage right)
     failures = []
     for item in questions:
         started = time.perf_counter()
-        answer = service.ask(item.question, top_k=5)
+        answer = service.ask(item.question, top_k=5, article=article)
         latencies.append((time.perf_counter() - started) * 1000)
         if not item.expect:
             no_answer_hits.append(not answer.answerable)
@@ -135,36 +130,17 @@ def evaluate_questions(service: QAService, questions: list[TestQuestion],
     }
 
 
-@dataclass
-class SquadSet:
-    articles: list[ArticleInfo]
-    passages: list[PassageRecord]
-    questions: list[tuple[str, int]]  # (question, row of its own context)
-    answers: list[list[str]]  # gold answer texts of each question
-
-    def documents(self) -> list[tuple[ArticleInfo, list[PassageRecord]]]:
-        """Each article with its passages, as `write_index` takes them."""
-        return [(a, [p for p in self.passages if p.article_id == a.id]) for a in self.articles]
-
-
-def load_squad(path: Path) -> SquadSet:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise EvalFileError(f"{path}: not SQuAD-format JSON with a top-level `data` list ({exc})") from exc
-    articles, passages, questions, answers = [], [], [], []
-    for a_no, article in enumerate(data):
-        article_id = f"a{a_no}"
-        articles.append(ArticleInfo(article_id, article.get("title", article_id), None, None, None))
-        for p_no, paragraph in enumerate(article["paragraphs"], start=1):
-            row = len(passages)
-            text = paragraph["context"]
-            passages.append(PassageRecord(f"{article_id}#p{p_no}", article_id, text, None, p_no,
-                                          (0, len(text)), tuple(sentence_spans(text))))
-            questions += [(qa["question"], row) for qa in paragraph["qas"]]
-            answers += [[a["text"] for a in qa.get("answers", []) if a.get("text")]
-                        for qa in paragraph["qas"]]
-    return SquadSet(articles, passages, questions, answers)
+def squad_service(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,
+                  exhaustive: bool = False) -> tuple[QAService, BuildReport]:
+    """The service over a temporary index of the set's contexts, one passage
+    each, embedded through the cache in `cache_dir`; and the build's report."""
+    cache = EmbeddingCache(cache_dir / "embeddings.sqlite")
+    with tempfile.TemporaryDirectory(prefix="qa-squad-") as tmp:
+        report = write_index(Path(tmp) / "index", squad.documents(), embedder, tokenizer,
+                             cache, {"squad": True})
+        index = Index.load(Path(tmp) / "index", embedder, tokenizer)
+    cache.close()
+    return QAService(index, exhaustive=exhaustive), report
 
 
 def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, cache_dir: Path,
@@ -172,13 +148,8 @@ def evaluate_squad(squad: SquadSet, embedder: Embedder, tokenizer: Tokenizer, ca
     """Every context a passage in a temporary index; every question scored
     against its own context. `exhaustive` scores every passage instead of the
     candidates (the reference for the candidate path)."""
-    cache = EmbeddingCache(cache_dir / "embeddings.sqlite")
-    with tempfile.TemporaryDirectory(prefix="qa-squad-") as tmp:
-        report = write_index(Path(tmp) / "index", squad.documents(), embedder, tokenizer,
-                             cache, {"squad": True})
-        index = Index.load(Path(tmp) / "index", embedder, tokenizer)
-    cache.close()
-    service = QAService(index, exhaustive=exhaustive)
+    service, report = squad_service(squad, embedder, tokenizer, cache_dir, exhaustive)
+    index = service.index
     ranks, latencies, answers = [], [], []
     skipped = 0
     for (question, row), gold in zip(squad.questions, squad.answers, strict=True):

@@ -63,8 +63,10 @@ class LoggedAsks:
         self.service, self.log = service, log
         self.conversation_id = f"cli-{uuid.uuid4().hex[:12]}"
 
-    def ask(self, question: str, top_k: int | None = None, history: Sequence[Turn] = ()) -> Answer:
-        answer = self.service.ask(question, top_k=top_k, history=history)
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[Turn] = (),
+            **where: object) -> Answer:
+        """`QAService.ask`; `where` is its scope and article."""
+        answer = self.service.ask(question, top_k=top_k, history=history, **where)
         self.log.record(Entry.of(answer, "cli", self.conversation_id))
         return answer
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from qa.ingest.articles import Article
 from qa.text import comparable_sentences
 
 # What a passage does in an interview (`qa.ingest.turns`).
@@ -23,12 +22,6 @@ class ArticleInfo:
     original_url: str | None = None  # for a translation, the original article
     translator: str | None = None
     proofreader: str | None = None
-
-    @classmethod
-    def of(cls, article: Article) -> ArticleInfo:
-        return cls(article.id, article.title, article.author, article.date, article.url,
-                   article.tags, str(article.path), article.original_url, article.translator,
-                   article.proofreader)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ against (`qa eval --exhaustive`).
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,13 +22,18 @@ import numpy as np
 
 from embeddings.store import VectorIndex, VectorMatrix
 from qa.sparse import Match, SparseIndex
-from qa.text import CJK_CHAR, CJK_RANGE, normalize
-from qa.tokenize import Tokenizer
+from qa.terms import lexical_terms, phrase_terms, query_terms  # noqa: F401 (qa.evidence imports them from here)
+from qa.text import normalize
 from qa.turn_ranking import TurnTable, answers_first, with_answers
 
 # Rows each part names for fusion. DRCD dev recall@1 / answer@1 at 4a2e0a9: 0.9625 / 0.8729
 # at 30, 0.9620 / 0.8723 at 50; scoring every passage 0.9611 / 0.8715.
 CANDIDATES = 30
+# A scope (`qa.scope`) of this many rows or fewer is scored whole (one
+# article, a month of an archive); a larger one takes its share of SCOPE_POOL
+# times the candidates.
+SCOPE_SCORED_WHOLE = 5_000
+SCOPE_POOL = 10
 
 
 @dataclass
@@ -80,53 +84,6 @@ def asks_for_code(question: str) -> bool:
     "How do I list open ports?"): only then may a passage of code alone, or a
     line of code, answer it. Code is context for every other question."""
     return bool(_ASKS_FOR_CODE.search(normalize(question)))
-
-
-def lexical_terms(tokenizer: Tokenizer, text: str) -> list[str]:
-    """Content words (jieba, domain dictionary, no stop words), plus the CJK
-    bigrams and characters inside them.
-
-    Words match exact terms; bigrams survive jieba cutting a name differently
-    in question and passage; characters catch one-character words. Building
-    the n-grams inside content words keeps question words such as 什么 from
-    matching the one passage that happens to contain them.
-    """
-    words = tokenizer.content_tokens(text)
-    grams: list[str] = []
-    for word in words:
-        chars = [c for c in CJK_CHAR.findall(word) if c not in tokenizer.stop_chars]
-        if len(chars) > 1:
-            grams += chars + [a + b for a, b in itertools.pairwise(chars)]
-    return words + grams
-
-
-def query_terms(tokenizer: Tokenizer, text: str) -> list[str]:
-    """A question's distinct lexical terms: a word the question repeats, or
-    that jieba's search mode emits again inside a longer word, counts once."""
-    return list(dict.fromkeys(lexical_terms(tokenizer, text)))
-
-
-# A phrase unit: one CJK character, or a Latin word or number ("acp", "2.0",
-# "kube-ovn"). White space separates units; anything else (punctuation) ends
-# a run of them.
-_UNIT = re.compile(rf"[{CJK_RANGE}]|[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-_RUN_BREAK = re.compile(rf"[^{CJK_RANGE}a-z0-9.\-\s]+")
-
-
-def phrase_terms(text: str) -> list[str]:
-    """Every two and three consecutive units of the text, across word
-    boundaries and stop words ("后kubernetes", "的技术", "技术选").
-
-    Word terms only say that a passage holds the question's words; these
-    say that it holds them next to each other, in the question's order. They
-    need no tokenizer, so a word jieba cuts differently still matches.
-    """
-    terms = []
-    for run in _RUN_BREAK.split(normalize(text).lower()):
-        units = _UNIT.findall(run)
-        for n in (2, 3):
-            terms += ["".join(units[i : i + n]) for i in range(len(units) - n + 1)]
-    return terms
 
 
 def top_hits(scores: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[Hit]:
@@ -343,14 +300,20 @@ class HybridRetriever:
         return [(part, weight) for part, weight in self.parts
                 if not (query.cross_lingual and part.reads_words)] or self.parts
 
-    def rows(self, query: Query, exhaustive: bool = False) -> np.ndarray:
+    def rows(self, query: Query, exhaustive: bool = False, within: np.ndarray | None = None) -> np.ndarray:
         """The rows to score: every candidate of every part and the passages
-        that answer them (or every passage), sorted."""
+        that answer them (or every passage), sorted. `within` (sorted) limits
+        them to a scope: a small one is scored whole, a large one gives its
+        part of a wider pool of candidates."""
         if exhaustive:
-            return self._answerable(query, np.arange(self.parts[0][0].size))
-        found = [part.candidates(query, self.candidates) for part, _ in self._active(query)]
+            return self._answerable(query, np.arange(self.parts[0][0].size) if within is None else within)
+        if within is not None and len(within) <= SCOPE_SCORED_WHOLE:
+            return self._answerable(query, within)
+        wanted = self.candidates if within is None else self.candidates * SCOPE_POOL
+        found = [part.candidates(query, wanted) for part, _ in self._active(query)]
         rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-        return self._answerable(query, rows if self.turns is None else with_answers(rows, self.turns))
+        rows = rows if self.turns is None else with_answers(rows, self.turns)
+        return self._answerable(query, rows if within is None else np.intersect1d(rows, within))
 
     def _answerable(self, query: Query, rows: np.ndarray) -> np.ndarray:
         """`rows` without passages of code alone, unless the question asks for
@@ -360,8 +323,9 @@ class HybridRetriever:
         prose = rows[~self.code_only[rows]]
         return prose if len(prose) else rows
 
-    def search(self, query: Query, k: int, exhaustive: bool = False) -> list[Hit]:
-        rows = self.rows(query, exhaustive)
+    def search(self, query: Query, k: int, exhaustive: bool = False,
+               within: np.ndarray | None = None) -> list[Hit]:
+        rows = self.rows(query, exhaustive, within)
         parts = self._active(query)
         fused = sum(weight * minmax(part.score_rows(query, rows)) for part, weight in parts)
         fused = np.asarray(fused, dtype=np.float32) / sum(w for _, w in parts)

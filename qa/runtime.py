@@ -8,8 +8,9 @@ from pathlib import Path
 
 from embeddings.base import Embedder
 from embeddings.cache import EmbeddingCache
+from qa.build import BuildReport, Progress, TextProgress, write_index
 from qa.errors import ArticleError
-from qa.index import BuildReport, Index, Progress, TextProgress, write_index
+from qa.index import Index
 from qa.ingest.articles import NothingToIndexError
 from qa.ingest.chunker import ChunkSettings
 from qa.ingest.documents import corpus_documents, corpus_files, learn_boilerplate

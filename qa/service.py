@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Container, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -18,11 +19,13 @@ from qa.evidence import TermWeights, confidence, topic_words
 from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import Hit, Query
+from qa.scope import Scope
 from qa.text import comparable, split_sentences
 
 MAX_TOP_K = 20
 WARM_UP_QUESTIONS = ("ACP 2.0 是什么？", "What is ACP 2.0?")
 CONFIDENCE_ROWS = 5
+EVERYWHERE = Scope()  # every passage may answer
 FOLLOW_UP_WORDS = 4  # words of the earlier question a follow-up is searched with
 FOLLOW_UP_CHARS = 32
 # A follow-up that points back ("它包含哪些子产品？") is searched together with
@@ -60,20 +63,30 @@ class QAService:
         self._answer.cache_clear()
 
     # --- the service call -------------------------------------------------
-    def ask(self, question: str, top_k: int | None = None,
-            history: Sequence[Turn] = ()) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[Turn] = (),
+            scope: Scope = EVERYWHERE, article: str | None = None) -> Answer:
+        """The answer from the passages `scope` allows; with `article`, from
+        that article first, and from the rest of the scope (`from_elsewhere`)
+        only when that article does not answer."""
         started = time.perf_counter()
         question = self._valid_question(question)
         top_k = self._valid_top_k(top_k)
         search_text = self._search_text(question, history)
         before = self._answer.cache_info().hits
-        answer = self._answer(question, search_text, top_k)
+        if article is None:
+            answer = self._answer(question, search_text, top_k, scope)
+        else:
+            answer = self._answer(question, search_text, top_k, replace(scope, articles=(article,)))
+            if not answer.answerable:
+                elsewhere = self._answer(question, search_text, top_k, scope)
+                if elsewhere.answerable:
+                    answer = elsewhere.model_copy(update={"from_elsewhere": True})
         if self._answer.cache_info().hits > before:  # repeated question: no work done
             total = (time.perf_counter() - started) * 1000
             answer = answer.model_copy(update={"timings_ms": {"cache": total, "total": total}})
         return answer
 
-    def _compute(self, question: str, search_text: str, top_k: int) -> Answer:
+    def _compute(self, question: str, search_text: str, top_k: int, scope: Scope) -> Answer:
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         query = self.index.query(search_text, embed=False)  # its terms: part of the search's cost
@@ -85,7 +98,9 @@ class QAService:
 
         clock = time.perf_counter()
         # Answerability reads the best CONFIDENCE_ROWS passages, whatever top_k asks to show.
-        hits = self.index.hybrid.search(query, max(top_k, CONFIDENCE_ROWS), exhaustive=self.exhaustive)
+        within = self.index.scopes.rows(scope) if scope else None
+        hits = self.index.hybrid.search(query, max(top_k, CONFIDENCE_ROWS), exhaustive=self.exhaustive,
+                                        within=within)
         timings["search"] = terms + _ms_since(clock)
 
         clock = time.perf_counter()

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # Answers
     top_k: int = Field(5, ge=1, le=20, description="passages returned when a request does not say")
     max_question_chars: int = Field(500, ge=1, description="longer questions are refused")
+    example_questions: list[str] = Field(
+        default_factory=list, description="questions about your articles that the demo page offers, the "
+        "widget's greeting suggests and error messages use (none: generic wording)"
+    )
     answer_threshold: float = Field(
         0.45, ge=0, le=1, description="confidence (half the question's words found in the best passages, "
         "half the best sentence's closeness) needed to count as an answer"
@@ -88,6 +92,14 @@ class Settings(BaseSettings):
                                      "(`qa log prune`; `qa serve` at its first question, then daily)")
     editors_token: SecretStr | None = Field(None, description="token that opens /editors "
                                             "(unset: the page is off)")
+
+    # Log (of `qa serve`, on stderr)
+    log_format: Literal["text", "json"] = Field("text", description="`text` lines, or `json`: one JSON "
+                                                "object a line")
+    log_requests: bool = Field(True, description="one line per HTTP request: method, path, status, "
+                               "milliseconds, cache hit")
+    log_questions: bool = Field(False, description="put the question in its request's line (off: "
+                                "questions can be personal)")
 
     # Slack
     slack_signing_secret: SecretStr | None = Field(

@@ -1,14 +1,22 @@
-"""BM25 built in bounded memory and searched with bm25s.
+"""BM25 built in bounded memory, stored as plain .npy files, searched by
+posting list.
 
-bm25s indexes a corpus held in memory as token lists; an archive of 400,000
-passages does not fit in memory that way. `SparseBuilder` takes passages
-chunk by chunk and writes each chunk's (term, passage, count) triples to disk
-sorted by term. `finish` merges them, one range of terms at a time, into the
-CSC matrix of precomputed BM25 scores that bm25s stores (its "lucene"
-variant: idf = log(1 + (N - df + 0.5) / (df + 0.5)), times
-tf / (tf + k1 (1 - b + b dl / avgdl))), in bm25s's own file format.
-`SparseIndex` loads that with bm25s, memory-mapped, so a question reads only
-the posting lists of its terms and several server processes share one copy.
+`SparseBuilder` takes passages chunk by chunk and writes each chunk's (term,
+passage, count) triples to disk sorted by term. `finish` merges them, one
+range of terms at a time, into a CSC matrix of precomputed BM25 scores (the
+"lucene" variant: idf = log(1 + (N - df + 0.5) / (df + 0.5)), times
+tf / (tf + k1 (1 - b + b dl / avgdl))): for each term (column), its passages
+(`rows.npy`) and their scores (`scores.npy`), from `indptr.npy[col]` to
+`indptr.npy[col + 1]`. `SparseIndex` memory-maps those files, so a question
+reads only the posting lists of its terms and several server processes share
+one copy.
+
+The format is this module's own. bm25s (the reference this was first built
+on) indexes a corpus held in memory as token lists, which an archive of
+400,000 passages does not fit, keeps a vocabulary dictionary (see below), and
+sums a question's postings with `np.add.at`, several times slower than the
+bincount here: it did no work at run time. It stays the oracle that
+`tests/qa/test_sparse.py` checks every score against.
 
 Terms are named by a 64-bit hash instead of a vocabulary dictionary: the
 sorted hashes of the indexed terms are the vocabulary (column i holds the
@@ -27,10 +35,8 @@ import mmap
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
 K1, B = 1.2, 0.75
@@ -46,7 +52,11 @@ POSTINGS_BUDGET = 20_000
 # The type of each posting's BM25 score on disk (scores are summed in float32).
 # float16 keeps 11 significant bits: a relative error of at most 0.05%.
 POSTING_SCORE = np.float16
-_TERMS = "terms.u64.npy"  # the vocabulary: sorted term hashes
+# The files of a sparse index: the vocabulary (sorted term hashes), each
+# column's start in the postings, the postings' rows and scores, and K1, B and
+# the number of passages.
+_TERMS, _INDPTR, _PARAMS = "terms.u64.npy", "indptr.npy", "params.json"
+_ROWS, _SCORES = "rows.npy", "scores.npy"
 _RUN = np.dtype([("term", "<u8"), ("doc", "<i4"), ("tf", "<u4")])
 
 
@@ -58,6 +68,7 @@ def term_hash(term: str) -> int:
 # forty-odd terms hashed and searched for again cost more than remembering
 # their columns (`SparseIndex.columns`).
 COLUMN_MEMO = 65_536
+TERM_MEMO = 1_000_000  # terms whose hash the build remembers: a speed-up, not a vocabulary
 
 
 def term_hashes(terms: Iterable[str], memo: dict[str, int] | None = None) -> np.ndarray:
@@ -103,7 +114,7 @@ class SparseBuilder:
         self._docs += len(passages)
         if sum(len(e) for e in self._pending) >= self._run_entries:
             self._write_run()
-        if len(self._memo) > 1_000_000:  # a speed-up, not a vocabulary: keep it small
+        if len(self._memo) > TERM_MEMO:
             self._memo.clear()
 
     def _write_run(self) -> None:
@@ -117,7 +128,7 @@ class SparseBuilder:
         self._pending = []
 
     def finish(self) -> None:
-        """Merge the runs into bm25s's files and remove them."""
+        """Merge the runs into the index's files and remove them."""
         self._write_run()
         lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, np.int32)
         runs = sorted(self._runs.glob("*.run"))
@@ -127,24 +138,27 @@ class SparseBuilder:
         indptr = np.concatenate([[0], np.cumsum(df, dtype=np.int64)])
         nnz = int(indptr[-1])
         np.save(self.folder / _TERMS, vocab)
-        np.save(self.folder / "indptr.csc.index.npy", indptr)
+        np.save(self.folder / _INDPTR, indptr)
         idf = np.log1p((len(lengths) - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = max(float(lengths.mean()), 1e-9) if len(lengths) else 1.0
         norm = (K1 * (1 - B + B * lengths / avgdl)).astype(np.float32)
         # float16 scores: half the size of the largest files of an index, and
         # a term's score moves by at most 0.05% (see POSTING_SCORE).
-        with _NpyWriter(self.folder / "data.csc.index.npy", POSTING_SCORE, nnz) as data, \
-                _NpyWriter(self.folder / "indices.csc.index.npy", np.int32, nnz) as indices:
-            for part in _merged(runs, vocab, MERGE_ENTRIES):
-                cols = np.searchsorted(vocab, part["term"])
-                tf = part["tf"].astype(np.float32)
-                data.write(idf[cols] * tf / (tf + norm[part["doc"]]))
-                indices.write(part["doc"])
-        _write_json(self.folder / "vocab.index.json", {})
-        _write_json(self.folder / "params.index.json", {
-            "k1": K1, "b": B, "delta": 0.5, "method": "lucene", "idf_method": "lucene",
-            "dtype": np.dtype(POSTING_SCORE).name, "int_dtype": "int32", "num_docs": len(lengths),
-            "version": version("bm25s"), "backend": "numpy"})
+        scores = np.lib.format.open_memmap(self.folder / _SCORES, "w+", POSTING_SCORE, (nnz,))
+        rows = np.lib.format.open_memmap(self.folder / _ROWS, "w+", np.int32, (nnz,))
+        at = 0
+        for part in _merged(runs, vocab, MERGE_ENTRIES):
+            cols = np.searchsorted(vocab, part["term"])
+            tf = part["tf"].astype(np.float32)
+            scores[at : at + len(part)] = idf[cols] * tf / (tf + norm[part["doc"]])
+            rows[at : at + len(part)] = part["doc"]
+            at += len(part)
+        if at != nnz:
+            raise AssertionError(f"merged {at} postings of {nnz}")
+        scores.flush()
+        rows.flush()
+        del scores, rows  # unmapped: the files are complete
+        (self.folder / _PARAMS).write_text(json.dumps({"k1": K1, "b": B, "passages": len(lengths)}), "utf-8")
         shutil.rmtree(self._runs)
 
     @staticmethod
@@ -190,53 +204,41 @@ def _read_upto(run: Path, start: int, size: int, high: np.uint64) -> np.ndarray:
     return np.concatenate(pieces) if pieces else np.zeros(0, dtype=_RUN)
 
 
-class _NpyWriter:
-    """A .npy file of a known length, written front to back in pieces."""
-
-    def __init__(self, path: Path, dtype: type, length: int):
-        self._file = path.open("wb")
-        np.lib.format.write_array_header_1_0(
-            self._file, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": (length,)})
-        self._dtype, self._left = dtype, length
-
-    def write(self, values: np.ndarray) -> None:
-        self._file.write(np.ascontiguousarray(values, dtype=self._dtype).tobytes())
-        self._left -= len(values)
-
-    def __enter__(self) -> _NpyWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._file.close()
-        if exc[0] is None and self._left:
-            raise AssertionError(f"{self._left} entries short of the declared length")
-
-
-def _write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data), encoding="utf-8")
+def _mapped(path: Path) -> np.ndarray:
+    """A .npy file's array, memory-mapped read-only as a plain ndarray
+    (`np.memmap`'s indexing costs microseconds a call), without read-ahead:
+    a question reads a few posting lists, not their neighbours."""
+    with path.open("rb") as file:
+        fmt = np.lib.format
+        major, _ = fmt.read_magic(file)
+        read_header = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(file)
+        offset = file.tell()
+        if fortran_order or len(shape) != 1:
+            raise ValueError(f"{path} holds a {shape} array, not one row of values")
+        if not shape[0]:
+            return np.zeros(0, dtype=dtype)
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    mapped.madvise(mmap.MADV_RANDOM)
+    return np.frombuffer(mapped, dtype=dtype, count=shape[0], offset=offset)
 
 
 @dataclass
 class SparseIndex:
-    """A BM25 index written by `SparseBuilder`, memory-mapped with bm25s."""
+    """A BM25 index written by `SparseBuilder`, memory-mapped."""
 
-    bm25: bm25s.BM25
     vocab: np.ndarray  # sorted term hashes; the column of a term is its position
+    indptr: np.ndarray  # column `c`'s postings: [indptr[c], indptr[c + 1])
+    indices: np.ndarray  # each posting's row (passage), increasing within a column
+    data: np.ndarray  # each posting's BM25 score
+    size: int  # passages
     _known: dict[str, int] = field(default_factory=dict, repr=False)  # term -> column, -1: not held
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
-        bm25 = bm25s.BM25.load(str(folder), mmap=True, load_corpus=False, show_progress=False)
-        for name in ("data", "indices", "indptr"):  # np.memmap's indexing costs microseconds a call
-            mapped = getattr(bm25.scores[name], "_mmap", None)
-            if mapped is not None:  # a question reads a few posting lists: no read-ahead around them
-                mapped.madvise(mmap.MADV_RANDOM)
-            bm25.scores[name] = bm25.scores[name].view(np.ndarray)
-        return cls(bm25, np.load(folder / _TERMS, mmap_mode="r").view(np.ndarray))
-
-    @property
-    def size(self) -> int:
-        return int(self.bm25.scores["num_docs"])
+        params = json.loads((folder / _PARAMS).read_text("utf-8"))
+        return cls(*(_mapped(folder / name) for name in (_TERMS, _INDPTR, _ROWS, _SCORES)),
+                   size=int(params["passages"]))
 
     def columns(self, terms: Iterable[str]) -> list[int]:
         """The columns of those `terms` the index holds, each once."""
@@ -267,7 +269,7 @@ class SparseIndex:
 
     def _postings(self, cols: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Each column's posting list: its rows (sorted) and their scores."""
-        data, indices, indptr = (self.bm25.scores[name] for name in ("data", "indices", "indptr"))
+        data, indices, indptr = self.data, self.indices, self.indptr
         # Python ints from one lookup: a numpy scalar per column costs microseconds.
         for start, end in zip(indptr[cols].tolist(), indptr[cols + 1].tolist(), strict=True):
             yield indices[start:end], data[start:end]
@@ -289,7 +291,7 @@ class SparseIndex:
     def match(self, terms: Iterable[str], budget: int = POSTINGS_BUDGET) -> Match:
         """A question's terms scored against the index: see `Match`."""
         cols = np.array(self.columns(terms), dtype=np.int64)
-        indptr = self.bm25.scores["indptr"]
+        indptr = self.indptr
         lengths = indptr[cols + 1] - indptr[cols]
         order = np.argsort(lengths, kind="stable")
         fits = int(np.searchsorted(np.cumsum(lengths[order]), budget, side="right"))
@@ -300,7 +302,7 @@ class SparseIndex:
     def _contribution(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The scores `cols` add to each of `rows`: each row looked up in each
         term's posting list, which is sorted by passage."""
-        data, indices, indptr = (self.bm25.scores[name] for name in ("data", "indices", "indptr"))
+        data, indices, indptr = self.data, self.indices, self.indptr
         starts, ends = indptr[cols], indptr[cols + 1]
         # Where each row would stand in each term's list: one search per term,
         # the rest in whole-array steps (per-term steps cost microseconds each).
@@ -318,7 +320,7 @@ class SparseIndex:
         """The passages that hold each of `terms` (0 for a term the index lacks)."""
         found = self._columns(terms)
         cols = np.array([found[term] for term in terms], dtype=np.int64)
-        indptr = self.bm25.scores["indptr"]
+        indptr = self.indptr
         return np.where(cols >= 0, indptr[cols + 1] - indptr[cols], 0).tolist()
 
 

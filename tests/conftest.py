@@ -1,6 +1,12 @@
 """Shared fixtures: a tiny fixture corpus, a deterministic hashing embedder
 for fast tests, and an index of the seed interview built with the real
-bundled model for the tests that check retrieval quality."""
+bundled model for the tests that check retrieval quality.
+
+Tests own their data: every index here is built from a folder under
+tests/fixtures/ (the seed interview and its question files are copied to
+tests/fixtures/seed/), with its embedding cache in a temporary folder, so
+that the articles a user puts in corpus/ and the index in var/ change
+nothing (tests/test_own_data.py checks this)."""
 
 from __future__ import annotations
 
@@ -19,7 +25,9 @@ from qa.tokenize import Tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
-SEED_CORPUS = ROOT / "corpus"
+SEED_CORPUS = Path(__file__).parent / "fixtures" / "seed"  # a copy of corpus/'s seed interview
+SEED_EXAMPLES = ["ACP 2.0 是什么？", "它包含哪些子产品？", "陈恺怎么看 Kubernetes 的垄断问题？",
+                 "灵雀云的产品分几层？", "What does Captain do?"]
 
 
 class HashingEmbedder(Embedder):
@@ -67,10 +75,17 @@ def fixture_service(tmp_path_factory: pytest.TempPathFactory) -> QAService:
 
 
 @pytest.fixture(scope="session")
-def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The seed interview indexed with the real bundled model (e5)."""
+def seed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for every index of the seed this session: the
+    seed's vectors are computed once (about 20 s), not read from var/."""
+    return tmp_path_factory.mktemp("seed-cache")
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory: pytest.TempPathFactory, seed_cache: Path) -> Settings:
+    """The seed interview (tests/fixtures/seed) indexed with the real bundled model (e5)."""
     tmp = tmp_path_factory.mktemp("seed-index")
-    settings = _settings(tmp, SEED_CORPUS, cache_dir=ROOT / "var" / "cache")
+    settings = _settings(tmp, SEED_CORPUS, cache_dir=seed_cache, example_questions=SEED_EXAMPLES)
     build_index(settings)
     return settings
 

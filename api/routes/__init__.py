@@ -2,4 +2,5 @@
 
 from api.routes import ask, editors, health, lookup, pages, votes
 
-ROUTERS = (ask.router, votes.router, lookup.router, health.router, pages.router, editors.router)
+ROUTERS = (ask.router, votes.router, lookup.router, health.router, pages.router, pages.api_router,
+           editors.router)

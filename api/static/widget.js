@@ -8,11 +8,18 @@
  *   data-lang="en"            the labels' language (default: the page's <html lang>, else the
  *                             browser's; zh* is Chinese, anything else English)
  *   data-open="true"          start with the chat open
+ *   data-article="ID"         answer from this article first (the page's own), from the others
+ *                             only when it does not answer, and say so
+ *   data-scope='{"tags": ["kubernetes"]}'  answer only from these passages: JSON of the API's
+ *                             `scope` (articles, date_from, date_to, tags, speaker)
  *
  * The page can ask a question for the user (it opens the chat and sends it):
  *
- *   window.InterviewQA.ask("ACP 2.0 是什么？");
- *   document.dispatchEvent(new CustomEvent("qa:ask", { detail: { question: "ACP 2.0 是什么？" } }));
+ *   window.InterviewQA.ask("你的问题？");
+ *   document.dispatchEvent(new CustomEvent("qa:ask", { detail: { question: "你的问题？" } }));
+ *
+ * The greeting suggests the service's first example question (GET /api/examples,
+ * the example_questions setting), or none when it has none.
  *
  * Everything lives in a Shadow DOM, so page styles cannot reach in and ours
  * cannot leak out. Server text is only ever set with textContent.
@@ -23,6 +30,8 @@
   var script = document.currentScript;
   var API = ((script && script.dataset.api) || (script ? new URL(script.src).origin : location.origin))
     .replace(/\/+$/, "");
+  var ARTICLE = (script && script.dataset.article) || null;
+  var SCOPE = readScope(script && script.dataset.scope);
   var MAX_HISTORY_TURNS = 10; // the service only needs the latest turns
   var MAX_TURN_CHARS = 4000;  // the API's limit on one turn
 
@@ -31,6 +40,7 @@
       open: "打开文章问答", close: "关闭", title: "文章问答", toggle: "问答",
       placeholder: "输入问题，按 Enter 发送", input: "你的问题", send: "发送",
       thinking: "正在查找答案…", noAnswer: "文章中没有找到这个问题的答案。",
+      elsewhere: "本文没有回答这个问题，以下答案来自其他文章。",
       sources: "出处", closest: "最接近的段落", paragraph: function (n) { return "第 " + n + " 段"; },
       speaker: function (name) { return name + "："; },
       unreachable: function (api) { return "无法连接到问答服务（" + api + "），请检查网络后重试。"; },
@@ -39,13 +49,15 @@
           "请把 " + origin + " 加到服务的 cors_origins 设置（环境变量 QA_CORS_ORIGINS）。";
       },
       failed: function (status, message) { return "服务出错（" + status + "）：" + message; },
-      welcome: "你好！可以问我关于文章的问题，例如“ACP 2.0 是什么？”",
+      welcome: "你好！可以问我关于这些文章的问题。",
+      welcomeWith: function (question) { return "你好！可以问我关于这些文章的问题，例如“" + question + "”"; },
       voteUp: "有帮助", voteDown: "没帮助", voted: "谢谢反馈！", voteFailed: "反馈没有送出，请再试一次。",
     },
     en: {
       open: "Open article Q&A", close: "Close", title: "Ask the articles", toggle: "Ask",
       placeholder: "Ask a question, press Enter", input: "Your question", send: "Send",
       thinking: "Looking for the answer…", noAnswer: "The articles do not answer this question.",
+      elsewhere: "This article does not answer that; the answer below comes from other articles.",
       sources: "Sources", closest: "Closest passages", paragraph: function (n) { return "paragraph " + n; },
       speaker: function (name) { return name + ": "; },
       unreachable: function (api) { return "Cannot reach the Q&A service (" + api + "). Check the connection and retry."; },
@@ -54,7 +66,8 @@
           origin + "): add " + origin + " to the service's cors_origins setting (QA_CORS_ORIGINS).";
       },
       failed: function (status, message) { return "The service failed (" + status + "): " + message; },
-      welcome: "Hi! Ask me about the articles, e.g. “What does Captain do?”",
+      welcome: "Hi! Ask me about the articles.",
+      welcomeWith: function (question) { return "Hi! Ask me about the articles, e.g. “" + question + "”"; },
       voteUp: "Helpful", voteDown: "Not helpful", voted: "Thanks for the feedback!",
       voteFailed: "The feedback was not sent; try again.",
     },
@@ -155,7 +168,8 @@
   }
 
   /* One source: its citation, then its text; the answering sentences are
-   * marked only when the passage answers (not for the closest material). */
+   * marked only in the passage the answer comes from (not in the other
+   * sources, nor in the closest material). */
   function sourceItem(passage, marked) {
     var c = passage.citation, item = el("li", { "data-rank": String(passage.rank) });
     var source = el("div", { class: "source" }, "[" + passage.rank + "] ");
@@ -168,11 +182,12 @@
     return item;
   }
 
-  function sourceList(heading, passages, marked) {
-    var section = el("div", { class: marked ? "sources" : "sources nearest" });
+  /* `answering`: the rank of the passage the answer comes from; null for the closest material. */
+  function sourceList(heading, passages, answering) {
+    var section = el("div", { class: answering !== null ? "sources" : "sources nearest" });
     section.appendChild(el("div", { class: "source" }, heading));
     var list = el("ol", { "aria-label": heading });
-    passages.slice(0, 3).forEach(function (p) { list.appendChild(sourceItem(p, marked)); });
+    passages.slice(0, 3).forEach(function (p) { list.appendChild(sourceItem(p, p.rank === answering)); });
     section.appendChild(list);
     return section;
   }
@@ -194,8 +209,11 @@
    * closest passages, shown unmarked so that they do not read as an answer. */
   function answerView(data) {
     var box = el("div", { class: "msg bot" }), answered = Boolean(data.answerable && data.answer);
+    if (answered && data.from_elsewhere) box.appendChild(el("p", { class: "notice elsewhere" }, T.elsewhere));
     box.appendChild(answered ? answerLine(data.answer, data.passages) : el("p", { class: "notice" }, T.noAnswer));
-    if (data.passages.length) box.appendChild(sourceList(answered ? T.sources : T.closest, data.passages, answered));
+    var shown = answered ? sourcesOf(data) : data.passages;
+    if (shown.length) box.appendChild(sourceList(answered ? T.sources : T.closest, shown,
+                                                 answered ? data.answer.passage : null));
     return box;
   }
 
@@ -228,6 +246,13 @@
     return "w-" + Array.from(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
+  /* The passages to cite: those whose rank is in `sources` (the service leaves
+   * out passages scoring far below the best); all of them from an older service. */
+  function sourcesOf(data) {
+    if (!Array.isArray(data.sources)) return data.passages;
+    return data.passages.filter(function (p) { return data.sources.indexOf(p.rank) >= 0; });
+  }
+
   function Widget() {
     this.history = [];
     this.conversation = newConversationId(); // for the question log: this page's conversation
@@ -243,7 +268,7 @@
     this.closer = el("button", { class: "close", type: "button", "aria-label": T.close }, "×");
     header.appendChild(this.closer);
     this.log = el("div", { class: "log", role: "log", "aria-live": "polite" });
-    this.log.appendChild(el("div", { class: "msg bot" }, T.welcome));
+    this.welcome = this.log.appendChild(el("div", { class: "msg bot" }, T.welcome));
     this.form = el("form");
     this.input = el("textarea", { "aria-label": T.input, placeholder: T.placeholder,
       maxlength: "500", rows: "1" });
@@ -271,9 +296,24 @@
   };
 
   Widget.prototype.setOpen = function (open) {
+    if (open && !this.examplesAsked) this.greetWithExample();
     this.panel.hidden = !open;
     this.toggle.setAttribute("aria-expanded", String(open));
     (open ? this.input : this.toggle).focus();
+  };
+
+  // Once, on the first open: the greeting names an example question about
+  // these articles when the service has one; on any failure it stays generic.
+  Widget.prototype.greetWithExample = function () {
+    this.examplesAsked = true;
+    var welcome = this.welcome;
+    fetch(API + "/api/examples")
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        var question = data && data.questions && data.questions[0];
+        if (question) welcome.textContent = T.welcomeWith(String(question));
+      })
+      .catch(function () {});
   };
 
   Widget.prototype.add = function (node) {
@@ -326,8 +366,11 @@
   };
 
   Widget.prototype.ask = function (question) {
-    var body = JSON.stringify({ question: question, history: this.history.slice(-MAX_HISTORY_TURNS),
-      client: "widget", conversation_id: this.conversation });
+    var request = { question: question, history: this.history.slice(-MAX_HISTORY_TURNS),
+      client: "widget", conversation_id: this.conversation };
+    if (ARTICLE) request.article = ARTICLE;
+    if (SCOPE) request.scope = SCOPE;
+    var body = JSON.stringify(request);
     return fetch(API + "/api/ask", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
       .catch(function () { return whyUnreachable().then(function (message) { throw new Error(message); }); })
       .then(function (response) {
@@ -354,6 +397,19 @@
     this.history.push({ role: "user", content: question.slice(0, MAX_TURN_CHARS) });
     if (answer) this.history.push({ role: "assistant", content: answer.slice(0, MAX_TURN_CHARS) });
   };
+
+  /* data-scope's JSON; a page that writes it wrong gets the whole archive
+   * and a console message, not a broken chat. */
+  function readScope(text) {
+    if (!text) return null;
+    try {
+      var scope = JSON.parse(text);
+      if (scope && typeof scope === "object" && !Array.isArray(scope)) return scope;
+    } catch (error) { /* reported below */ }
+    console.warn("InterviewQA: data-scope is not a JSON object (e.g. {\"tags\": [\"kubernetes\"]}); " +
+                 "answering from every article");
+    return null;
+  }
 
   function start() {
     var widget = new Widget();

@@ -62,7 +62,14 @@ def corpus_documents(corpus_dir: Path, site_url: str, chunking: ChunkSettings, e
             errors.append(exc)
             continue
         ids.add(article.id)
-        yield ArticleInfo.of(article), records
+        yield article_info(article), records
+
+
+def article_info(article: Article) -> ArticleInfo:
+    """What the index keeps of an article."""
+    return ArticleInfo(article.id, article.title, article.author, article.date, article.url,
+                       article.tags, str(article.path), article.original_url, article.translator,
+                       article.proofreader)
 
 
 def passage_records(article: Article, chunking: ChunkSettings,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from qa.answer import Answer
 from qa.settings import Settings
 
-INVALID_HINT = ('. Send JSON such as {"question": "ACP 2.0 是什么？", "top_k": 5}; '
+INVALID_HINT = ('. Send JSON such as {"question": "你的问题", "top_k": 5}; '  # no example_questions set
                 "/docs describes every field.")
 
 
@@ -71,7 +72,7 @@ def test_ask_passes_answerable_false_through(fixture_settings: Settings):
                         timings_ms={"total": 1.0})
 
     class Unanswering:
-        def ask(self, question, top_k=None, history=()):
+        def ask(self, question, top_k=None, history=(), **where):
             return unanswered
 
     with TestClient(create_app(fixture_settings, service=Unanswering())) as client:  # type: ignore[arg-type]
@@ -160,3 +161,46 @@ def test_ask_lone_surrogate_is_422(client: TestClient, error_body):
     assert response.json() == error_body(422, "invalid_question", (
         "the question holds an invalid character (a lone surrogate, U+D800, at position 0): "
         "send valid Unicode text"))
+
+
+def test_a_trailing_slash_is_redirected_with_307_as_the_readme_says(client):
+    response = client.post("/api/ask/", json={"question": "龙井产自哪里？"}, follow_redirects=False)
+
+    assert response.status_code == 307
+    assert response.headers["location"].endswith("/api/ask")
+
+
+# --- scope ------------------------------------------------------------------------------------
+
+
+def test_ask_within_a_scope_answers_from_its_articles(client) -> None:
+    response = client.post("/api/ask", json={"question": "普洱茶产于哪里？",
+                                             "scope": {"articles": ["cloud-native"]}})
+    assert response.status_code == 200
+    assert {p["citation"]["article_id"] for p in response.json()["passages"]} == {"cloud-native"}
+
+
+def test_ask_an_article_first_says_when_the_answer_comes_from_elsewhere(client) -> None:
+    body = client.post("/api/ask", json={"question": "普洱茶产于哪里？", "article": "cloud-native"}).json()
+    assert body["answerable"] and body["from_elsewhere"]
+    assert body["passages"][0]["citation"]["article_id"] == "tea"
+    own = client.post("/api/ask", json={"question": "普洱茶产于哪里？", "article": "tea"}).json()
+    assert own["answerable"] and not own["from_elsewhere"]
+
+
+@pytest.mark.parametrize(("scope", "message"), [
+    ({"articles": ["nope"]}, "no article with id 'nope' in the index: GET /api/articles lists the ids"),
+    ({"date_from": "2030"}, "no article matches the scope (from 2030): widen it, or leave it out to ask "
+                            "every article"),
+])
+def test_a_scope_that_matches_nothing_is_422_with_the_fix(client, error_body, scope, message) -> None:
+    response = client.post("/api/ask", json={"question": "普洱茶产于哪里？", "scope": scope})
+    assert response.status_code == 422
+    assert response.json() == error_body(422, "invalid_question", message)
+
+
+def test_a_malformed_scope_date_is_422(client) -> None:
+    body = {"question": "普洱茶产于哪里？", "scope": {"date_from": "11/2019"}}
+    response = client.post("/api/ask", json=body)
+    assert response.status_code == 422
+    assert "date_from" in response.json()["error"]["message"]

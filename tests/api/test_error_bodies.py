@@ -19,7 +19,7 @@ class FailingService:
     def __init__(self, error: Exception):
         self.error = error
 
-    def ask(self, question, top_k=None, history=()):
+    def ask(self, question, top_k=None, history=(), **where):
         raise self.error
 
 

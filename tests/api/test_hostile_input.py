@@ -64,7 +64,7 @@ def test_odd_paths_are_answered_without_a_5xx(client: TestClient, path: str) -> 
 def test_body_that_cannot_be_read_says_what_to_send(client: TestClient, error_body) -> None:
     response = client.post("/api/ask", content=b'{"question": "\xff\xfe"}', headers=JSON)
     assert response.json() == error_body(400, "bad_request", (
-        'the request body cannot be read: send UTF-8 JSON such as {"question": "ACP 2.0 是什么？"} '
+        'the request body cannot be read: send UTF-8 JSON such as {"question": "你的问题"} '
         "with Content-Type: application/json"))
 
 

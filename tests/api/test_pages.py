@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import pytest
 from fastapi.testclient import TestClient
+
+from api.app import create_app
+from qa.service import QAService
+from qa.settings import Settings
+
+
+class Assets(HTMLParser):
+    """What a page loads: the src of its scripts and the href of its links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        url = dict(attrs).get({"script": "src", "link": "href"}.get(tag, ""))
+        if url:
+            self.urls.append(url)
 
 
 class ExampleButtons(HTMLParser):
@@ -28,13 +46,41 @@ def test_demo_page_embeds_the_widget(client: TestClient):
     assert '<script src="/static/widget.js"></script>' in response.text
 
 
-def test_demo_page_examples_are_buttons_that_ask_them(client: TestClient):
-    parser = ExampleButtons()
-    parser.feed(client.get("/").text)
+def test_demo_page_shows_the_script_tag_with_the_address_it_was_served_from(
+        fixture_settings: Settings, fixture_service: QAService):
+    with TestClient(create_app(fixture_settings, service=fixture_service),
+                    base_url="http://127.0.0.1:8111") as client:
+        page = client.get("/").text
 
-    assert parser.questions == ["ACP 2.0 是什么？", "它包含哪些子产品？",
-                                "陈恺怎么看 Kubernetes 的垄断问题？", "灵雀云的产品分几层？",
-                                "What does Captain do?"]
+    assert '&lt;script src="http://127.0.0.1:8111/static/widget.js"&gt;&lt;/script&gt;' in page
+    assert ":8000" not in page
+
+
+def test_demo_page_examples_are_the_settings_questions_as_buttons_that_ask_them(
+        fixture_settings: Settings, fixture_service: QAService):
+    questions = ["龙井产自哪里？", "泡绿茶的水温多少度？", "<b>Helm</b> 是什么？"]
+    settings = fixture_settings.model_copy(update={"example_questions": questions})
+    with TestClient(create_app(settings, service=fixture_service)) as client:
+        page = client.get("/").text
+        examples = client.get("/api/examples").json()
+
+    parser = ExampleButtons()
+    parser.feed(page)
+    assert parser.questions == questions
+    assert "<b>Helm</b>" not in page  # escaped
+    assert 'window.InterviewQA.ask("龙井产自哪里？");' in page
+    assert examples == {"questions": questions}
+
+
+def test_demo_page_without_example_questions_speaks_of_the_articles_generically(client: TestClient):
+    page = client.get("/").text
+
+    parser = ExampleButtons()
+    parser.feed(page)
+    assert parser.questions == []
+    assert "{{" not in page
+    assert "ACP" not in page and "Captain" not in page  # nothing of the seed interview
+    assert client.get("/api/examples").json() == {"questions": []}
 
 
 def test_widget_script_is_served_from_the_package(client: TestClient):
@@ -53,11 +99,17 @@ def test_missing_static_file_is_404_with_the_error_body(client: TestClient, erro
         404, "not_found", "no such route: GET /static/nothing.js. The API lives under /api/; /docs lists it.")
 
 
-def test_openapi_page_is_served(client: TestClient):
-    response = client.get("/docs")
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_load_their_assets_from_the_service_itself(client: TestClient, page: str):
+    response = client.get(page)
 
     assert response.status_code == 200
-    assert "swagger-ui" in response.text.lower()
+    parser = Assets()
+    parser.feed(response.text)
+    assets = parser.urls
+    assert assets and all(asset.startswith("/") for asset in assets), assets  # no CDN
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_openapi_documents_the_error_body(client: TestClient):

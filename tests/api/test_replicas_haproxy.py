@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from qa.index import current_generation
+from qa.generations import current_generation
 from tests.conftest import FIXTURE_CORPUS, ROOT
 
 HAPROXY = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")

@@ -16,7 +16,7 @@ from api.slack_blocks import (
     question_from,
     usage,
 )
-from qa.answer import Answer, AnswerText, Citation, RankedPassage
+from qa.answer import SOURCE_CUT, Answer, AnswerText, Citation, RankedPassage
 
 
 def passage(rank: int, text: str = "Helm 是 Kubernetes 的包管理工具。", highlights=((0, 21),),
@@ -67,6 +67,14 @@ def test_answer_reply_has_the_sentence_and_three_cited_passages():
     assert NO_ANSWER not in body
 
 
+def test_answer_reply_leaves_out_passages_far_below_the_best():
+    reply = answer(count=4)
+    reply.passages[2].score = 0.9 * SOURCE_CUT - 0.01  # under the cut
+    reply.passages[3].score = 0.9 * SOURCE_CUT  # at it: shown
+    body = text_of(answer_reply(reply, passages=3).blocks)
+    assert [rank for rank in (1, 2, 3, 4) if f"*[{rank}]*" in body] == [1, 2, 4]
+
+
 def test_answer_reply_to_a_slash_command_shows_who_asked_what():
     reply = answer_reply(answer(), passages=3, asker="U1")
     assert reply.blocks[0]["elements"][0]["text"] == "<@U1> 问：Helm 是什么？"
@@ -104,9 +112,10 @@ def test_short_passage_is_shown_whole():
     assert excerpt(passage(1, text="短段落。")) == "短段落。"
 
 
-def test_usage_shows_how_to_ask():
-    assert "/ask ACP 2.0 是什么？" in text_of(usage("/ask").blocks)
-    assert "<@U1> ACP 2.0 是什么？" in usage("<@U1>").text
+def test_usage_shows_how_to_ask_with_the_settings_example_question():
+    assert "/ask 龙井产自哪里？" in text_of(usage("/ask", "龙井产自哪里？").blocks)
+    assert "<@U1> 龙井产自哪里？" in usage("<@U1>", "龙井产自哪里？").text
+    assert "<@U1> 你的问题" in usage("<@U1>").text  # none set: nothing of another corpus
 
 
 def test_text_for_notifications_is_escaped_too():

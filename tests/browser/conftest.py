@@ -32,7 +32,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-SEED_ARTICLE = ROOT / "corpus" / "alauda-chenkai-interview.md"
+SEED_ARTICLE = ROOT / "tests" / "fixtures" / "seed" / "alauda-chenkai-interview.md"
 
 
 def _require_chromium() -> None:
@@ -177,13 +177,14 @@ def article_site() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def cited_server(article_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def cited_server(article_site: str, tmp_path_factory: pytest.TempPathFactory,
+                 seed_cache: Path) -> Iterator[str]:
     """The real app over the seed interview indexed with `site_url` at the
     local site, so that its citations link there; its base URL."""
     _require_chromium()
     tmp = tmp_path_factory.mktemp("cited-index")
     settings = Settings(corpus_dir=SEED_ARTICLE.parent, index_dir=tmp / "index",
-                        cache_dir=ROOT / "var" / "cache", site_url=article_site,
+                        cache_dir=seed_cache, site_url=article_site,
                         question_log=tmp / "questions.sqlite3")
     build_index(settings)
     with _serving(settings) as base_url:

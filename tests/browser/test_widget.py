@@ -62,7 +62,10 @@ def test_answer_has_numbered_citations_links_and_highlight_then_follow_up(
     expect(reply.get_by_role("list", name="出处")).to_be_visible()
     expect(sources.first).to_contain_text("[1]")
     expect(sources.nth(1)).to_contain_text("[2]")
-    best = api_answer(live_server, "ACP 2.0 是什么？")["passages"][0]
+    answer = api_answer(live_server, "ACP 2.0 是什么？")
+    assert 1 < len(answer["sources"]) < len(answer["passages"])  # some passages are far below the best
+    expect(sources).to_have_count(len(answer["sources"]))  # and are not shown
+    best = answer["passages"][0]
     landing = best["citation"]["url"]  # the article, with a fragment that lands on the sentence
     assert landing.startswith(f"{ARTICLE_URL}#:~:text=")
     link = sources.first.locator(f'a[href="{landing}"]')
@@ -70,6 +73,8 @@ def test_answer_has_numbered_citations_links_and_highlight_then_follow_up(
     expect(reply.locator(f'.answer a.ref[href="{landing}"]')).to_have_text("[1]")
     start, end = best["highlights"][0]
     expect(sources.first.locator("mark").first).to_have_text(best["text"][start:end])
+    assert answer["passages"][1]["highlights"], "the service highlights a sentence in every passage"
+    expect(sources.nth(1).locator("mark")).to_have_count(0)  # only the answering passage is marked
     page.screenshot(path=artifacts / "widget-answer.png")
 
     follow_up = ask(page, "它包含哪些子产品？")
@@ -94,6 +99,16 @@ def test_example_questions_on_the_demo_page_open_the_chat_and_ask(page: Page, li
     expect(replies(page)).to_have_count(3, timeout=30_000)
     expect(replies(page).last).to_contain_text("包含有三个子产品")
     expect(page.locator(".log > .msg.user")).to_have_text(["ACP 2.0 是什么？", "它包含哪些子产品？"])
+
+
+def test_demo_page_shows_its_own_address_and_the_greeting_names_the_first_example(page: Page,
+                                                                                 live_server: str):
+    page.goto(live_server + "/")  # a free port, not 8000
+
+    expect(page.locator("pre").first).to_have_text(f'<script src="{live_server}/static/widget.js"></script>')
+    page.get_by_role("button", name="打开文章问答").click()
+    greeting = page.locator(".log > .msg.bot").first
+    expect(greeting).to_have_text("你好！可以问我关于这些文章的问题，例如“ACP 2.0 是什么？”")
 
 
 def test_no_answer_shows_the_closest_passages_unmarked_under_the_notice(
@@ -193,7 +208,8 @@ def test_tab_from_send_reaches_every_citation_and_the_votes_before_leaving_the_p
     open_chat(page, live_server)
     reply = ask(page, "ACP 2.0 是什么？")
     links = reply.locator("a")
-    expect(links).to_have_count(4)  # the answer's [1] and three sources
+    shown = len(api_answer(live_server, "ACP 2.0 是什么？")["sources"])
+    expect(links).to_have_count(1 + shown)  # the answer's [1] and each source
 
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="发送")).to_be_focused()
@@ -241,6 +257,7 @@ def test_labels_follow_data_lang_then_the_page_then_the_browser(
 def test_speaker_is_named_before_the_answer_and_before_each_passage(page: Page, live_server: str,
                                                                     artifacts: Path):
     recorded = api_answer(live_server, "ACP 2.0 是什么？")
+    recorded["sources"] = [p["rank"] for p in recorded["passages"][:3]]  # three shown, whatever their scores
     cited = recorded["answer"]["passage"]
     silent = next(p["rank"] for p in reversed(recorded["passages"][:3]) if p["rank"] != cited)
     for passage in recorded["passages"]:  # as the service will send them for interview answers

@@ -1,4 +1,4 @@
-"""embeddings.store: float16 vector files and FAISS search (exact and HNSW),
+"""embeddings.store: 8-bit vector files and FAISS search (exact and HNSW),
 checked against numpy brute force."""
 
 from __future__ import annotations
@@ -15,11 +15,7 @@ from embeddings.store import (
     Neighbours,
     VectorIndex,
     VectorMatrix,
-    check_manifest,
-    read_manifest,
-    write_manifest,
 )
-from qa.errors import IndexMismatchError
 
 DIM = 16
 SIZE = 50
@@ -156,31 +152,3 @@ def test_matrix_file_of_partial_rows_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not whole rows of 16 codes"):
         VectorMatrix.open(tmp_path / "v.i8", DIM)
 
-
-def test_manifest_round_trip(tmp_path: Path) -> None:
-    manifest = {"model": "模型", "dim": 384, "settings": {"a": [1, 2]}}
-    write_manifest(tmp_path / "manifest.json", manifest)
-    assert read_manifest(tmp_path / "manifest.json") == manifest
-    assert "模型" in (tmp_path / "manifest.json").read_text(encoding="utf-8")
-
-
-def test_check_manifest_accepts_the_same_model() -> None:
-    check_manifest({"model": "e5", "dim": 384}, "e5", 384, "qa index")
-
-
-@pytest.mark.parametrize(
-    ("model", "dim"),
-    [("another-model", 384), ("e5", 768), ("another-model", 64)],
-)
-def test_check_manifest_refuses_another_model_or_dimension(model: str, dim: int) -> None:
-    with pytest.raises(IndexMismatchError) as error:
-        check_manifest({"model": "e5", "dim": 384}, model, dim, "qa index")
-    assert str(error.value) == (
-        f"the index was built with model 'e5' (384 dimensions) but the configured model is "
-        f"{model!r} ({dim} dimensions). Rebuild it with `qa index`, or configure the model it was built with."
-    )
-
-
-def test_check_manifest_refuses_a_manifest_without_model() -> None:
-    with pytest.raises(IndexMismatchError, match="`qa index`"):
-        check_manifest({}, "e5", 384, "qa index")

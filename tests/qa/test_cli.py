@@ -59,12 +59,21 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+# A shell starts a background job (`make test &`) with SIGINT ignored, and a
+# child inherits that: Python then sets no KeyboardInterrupt handler, and
+# Ctrl-C would not reach `qa`. This starts `qa` with SIGINT's default, as a
+# terminal would (a trampoline, not preexec_fn, which is unsafe with threads).
+_QA_WITH_DEFAULT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                           "os.execv(sys.executable, [sys.executable, '-m', 'qa.cli', *sys.argv[1:]])")
+
+
 def qa_process(folder: Path, *argv: str, **env: str) -> subprocess.Popen:
-    """`qa ARGV` as a real process in `folder`, over its corpus/ and var/."""
+    """`qa ARGV` as a real process in `folder`, over its corpus/ and var/,
+    with Ctrl-C's default handling even when the tests run in the background."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "SLACK_"))}
     environ.update({"QA_CORPUS_DIR": str(folder / "corpus"), "QA_INDEX_DIR": str(folder / "var" / "index"),
                     "QA_CACHE_DIR": str(folder / "var" / "cache"), **env})
-    return subprocess.Popen([sys.executable, "-m", "qa.cli", *argv], cwd=folder, env=environ,
+    return subprocess.Popen([sys.executable, "-c", _QA_WITH_DEFAULT_SIGINT, *argv], cwd=folder, env=environ,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -229,7 +238,7 @@ def test_answer_names_its_speaker_and_marks_the_answering_sentence() -> None:
                     passages=[_passage(1, "我们做了很多。ACP 是容器平台。", [(7, 17)], "陈恺"),
                               _passage(2, "主持人问了下一个问题。", [], None)],
                     timings_ms={"total": 1.0})
-    assert format_answer(answer) == (
+    assert format_answer(answer, full=True) == (
         "陈恺：ACP 是容器平台。\n\n"
         "[1] 陈恺：我们做了很多。【ACP 是容器平台。】\n"
         "    — 专访 · 产品 · 第 1 段 · https://linux.cn/article-1.html  (score 0.500)\n\n"
@@ -237,6 +246,23 @@ def test_answer_names_its_speaker_and_marks_the_answering_sentence() -> None:
         "    — 专访 · 第 2 段 · https://linux.cn/article-1.html  (score 0.250)\n"
     )
     assert "\033[1;33mACP 是容器平台。\033[0m" in format_answer(answer, cli.TERMINAL_MARKS)
+
+
+def test_answer_shows_the_best_passage_whole_and_the_other_sources_one_line_each() -> None:
+    passages = [_passage(1, "我们做了很多。ACP 是容器平台。", [(7, 17)], "陈恺"),
+                _passage(2, "ACP 2.0 包含三个子产品。", [(0, 7)], None),
+                _passage(3, "主持人问了下一个问题。", [], None)]
+    passages[1].score = 0.45  # within 0.8 × the best (0.5): a source
+    passages[2].score = 0.39  # under it: not shown
+    answer = Answer(question="ACP 是什么？", answerable=True, passages=passages, timings_ms={"total": 1.0},
+                    answer=AnswerText(text="ACP 是容器平台。", passage=1))
+    assert format_answer(answer) == (
+        "陈恺：ACP 是容器平台。\n\n"
+        "[1] 陈恺：我们做了很多。【ACP 是容器平台。】\n"
+        "    — 专访 · 产品 · 第 1 段 · https://linux.cn/article-1.html  (score 0.500)\n\n"
+        "[2] 专访 · 第 2 段  (score 0.450)\n"
+    )
+    assert format_answer(answer, full=True).count("    — 专访") == 3  # every passage whole
 
 
 def test_no_answer_says_so_before_the_nearest_passages() -> None:
@@ -323,7 +349,8 @@ def test_ask_json_has_the_api_shape(indexed: tuple[Path, Run]) -> None:
     result = run("ask", "龙井产自哪里？", "--json", "--top-k", "2")
     assert result.code == 0
     data = json.loads(result.out)
-    assert set(data) == {"question", "answerable", "answer", "passages", "timings_ms"}
+    assert set(data) == {"question", "answerable", "answer", "passages", "timings_ms", "sources",
+                         "from_elsewhere"}
     assert data["question"] == "龙井产自哪里？"
     assert data["answerable"] is True
     assert set(data["answer"]) == {"text", "passage"}
@@ -585,3 +612,13 @@ def test_ask_over_a_damaged_index_says_to_rebuild_it(products: Path, tmp_path: P
     size = lines.stat().st_size
     assert result.err == (f"qa: the index in {generation} is damaged: passages.jsonl holds {size} bytes, "
                           f"{size + 10} were written. Rebuild it with `qa index`.\n")
+
+
+def test_ask_in_one_article_and_an_article_first(indexed: tuple[Path, Run]) -> None:
+    inside = json.loads(run("ask", "龙井产自哪里？", "--json", "--in-article", "cloud-native").out)
+    assert {p["citation"]["article_id"] for p in inside["passages"]} == {"cloud-native"}
+    first = json.loads(run("ask", "龙井产自哪里？", "--json", "--article", "cloud-native").out)
+    assert first["answerable"] and first["from_elsewhere"]
+    unknown = run("ask", "龙井产自哪里？", "--in-article", "nope")
+    assert unknown.code == 1
+    assert "no article with id 'nope' in the index" in unknown.err

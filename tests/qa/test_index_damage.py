@@ -58,7 +58,7 @@ def _copy(pristine: Settings, tmp_path: Path) -> tuple[Settings, Path]:
 def test_every_file_of_the_index_is_fingerprinted(pristine: Settings) -> None:
     files = _files(pristine)
     assert {"passages.jsonl", "passages.i8", "passages.faiss", "sentences.i8", "turns.asking.npy",
-            "bm25/data.csc.index.npy", "phrases/indptr.csc.index.npy", "articles.json"} <= set(files)
+            "bm25/scores.npy", "phrases/indptr.npy", "articles.json"} <= set(files)
     assert len(files) == FILES
 
 

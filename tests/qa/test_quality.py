@@ -14,7 +14,7 @@ from qa.service import QAService
 
 pytestmark = pytest.mark.model
 
-QUESTIONS = Path(__file__).resolve().parents[2] / "corpus" / "questions.yaml"
+QUESTIONS = Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "questions.yaml"
 SEED_URL = "https://linux.cn/article-11563-1.html"
 
 

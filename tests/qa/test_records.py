@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from qa.ingest.articles import parse_article
+from qa.ingest.documents import article_info
 from qa.records import ArticleInfo, PassageRecord
 
 
@@ -44,6 +45,6 @@ def test_passage_record_without_links_loads() -> None:
 def test_article_info_of_an_article() -> None:
     source = "---\ntitle: 标题\nauthor: 作者\ndate: 2020-01-02\npermalink: /a.html\ntags: [x, y]\n---\n正文\n"
     article = parse_article(Path("corpus/a.md"), source, "https://linux.cn")
-    assert ArticleInfo.of(article) == ArticleInfo(
+    assert article_info(article) == ArticleInfo(
         "a", "标题", "作者", "2020-01-02", "https://linux.cn/a.html", ("x", "y"), "corpus/a.md"
     )

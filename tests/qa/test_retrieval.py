@@ -18,13 +18,11 @@ from qa.retrieval import (
     PhraseRetriever,
     Query,
     asks_for_code,
-    lexical_terms,
     minmax,
-    phrase_terms,
-    query_terms,
     top_hits,
 )
 from qa.sparse import SparseBuilder, SparseIndex
+from qa.terms import lexical_terms, phrase_terms, query_terms
 from qa.tokenize import Tokenizer
 from qa.turn_ranking import TurnTable
 

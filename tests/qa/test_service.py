@@ -91,6 +91,7 @@ def test_passages_are_ranked_best_first(fixture_service: QAService) -> None:
 )
 def test_highlights_are_spans_inside_each_passage(fixture_service: QAService, question: str) -> None:
     answer = fixture_service.ask(question, top_k=6)
+    assert len(answer.passages) == 6  # the loop below checks every one of them
     for passage in answer.passages:
         assert passage.highlights
         for start, end in passage.highlights:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import random
 from pathlib import Path
 
@@ -110,3 +111,13 @@ def test_best_over_the_budget_counts_the_rarest_terms_only(built: SparseIndex) -
     best = match.best(10)
     assert set(best) <= set(np.flatnonzero(rare_scores))
     np.testing.assert_allclose(rare_scores[best], np.sort(rare_scores)[::-1][: len(best)], rtol=1e-6)
+
+
+def test_the_files_are_plain_npy_read_memory_mapped(tmp_path: Path, docs: list[list[str]]) -> None:
+    index = _build(tmp_path, docs, 100, 10**9)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "indptr.npy", "params.json", "rows.npy", "scores.npy", "terms.u64.npy"]
+    arrays = {"scores.npy": index.data, "rows.npy": index.indices, "indptr.npy": index.indptr}
+    for name, array in arrays.items():
+        np.testing.assert_array_equal(array, np.load(tmp_path / name))  # numpy reads them as they are
+        assert isinstance(array.base.obj, mmap.mmap) and not array.flags.writeable  # mapped, not copied

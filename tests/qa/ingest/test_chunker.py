@@ -399,7 +399,7 @@ def test_fixture_article_sections(fixture_settings: Settings) -> None:
     ],
 )
 def test_article_without_body_has_no_passages(source: str) -> None:
-    # load_corpus reports such a file (test_corpus.py); the chunker alone makes nothing of it.
+    # corpus_documents reports such a file (ingest/test_articles.py); the chunker makes nothing of it.
     assert chunk_article(parse_article(Path("empty.md"), source, SITE)) == []
 
 
@@ -511,6 +511,7 @@ def test_spans_index_into_the_source_file() -> None:
         "doc#p4.1": "很长的句子内容，写了又写。" * 10,
         "doc#p4.3": "很长的句子内容，写了又写。" * 10,
     }
+    assert [p.id for p in passages] == ["doc#p1", "doc#p2", "doc#p3", "doc#p4.1", "doc#p4.2", "doc#p4.3"]
     for passage in passages:
         start, end = passage.span
         assert article.body_start <= start < end <= len(article.source)
@@ -527,7 +528,7 @@ def _is_subsequence(short: str, long: str) -> bool:
 def test_spans_of_the_seed_interview_hold_each_passage() -> None:
     # Markup removal only deletes characters, so a passage's text (white space
     # aside) is a subsequence of the source text its span points at.
-    path = Path(__file__).resolve().parents[3] / "corpus" / "alauda-chenkai-interview.md"
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "seed" / "alauda-chenkai-interview.md"
     article = parse_article(path, path.read_text(encoding="utf-8"), SITE)
     passages = chunk_article(article)
     assert len(passages) > 20

@@ -17,7 +17,7 @@ from qa.turn_ranking import ASKING_PRIOR, SET_UP_REACH, TurnTable, answers_first
 
 TESTS = Path(__file__).resolve().parents[2]
 INTERVIEWS = TESTS / "fixtures" / "interviews"
-SEED_CORPUS = TESTS.parent / "corpus"
+SEED_CORPUS = TESTS / "fixtures" / "seed"
 N, Q, S, A = NARRATES, ASKS, SETS_UP, ANSWERS
 
 # paragraph -> (speaker, role, paragraph of the answer)

@@ -1,0 +1,80 @@
+"""Quality with an archive beside the seed: `make eval-archive`.
+
+Indexes the seed interview (`corpus/*.md`) together with the real archive
+`../shared/bench/lctt-2019/` (all of it, or the months of `--months`), with
+the embedding cache kept in `var/cache` so that a second run embeds nothing
+(with `--months`, those months and the 41 articles the archive's question
+set asks about),
+then runs `qa eval`'s measure on the own question files (`corpus/questions*.yaml`),
+on each again with the interview asked first (the widget's `data-article`),
+and on the archive's own question set (`bench/data/lctt-2019-questions.yaml`).
+Prints one JSON line per set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from qa.evaluate import evaluate_questions, load_questions
+from qa.runtime import build_index, open_service
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ARCHIVE = ROOT.parent / "shared" / "bench" / "lctt-2019"
+SEED = "alauda-chenkai-interview"
+OWN_SETS = ("questions.yaml", "questions-extra.yaml", "questions-heldout.yaml")
+ARCHIVE_SET = ROOT / "bench" / "data" / "lctt-2019-questions.yaml"
+SHOWN = ("hit@1", "hit@5", "mrr", "answer@1", "answer@1_given_passage", "no_answer_recall",
+         "false_no_answer", "latency_ms")
+
+
+def lay_out(folder: Path, months: list[str] | None) -> int:
+    """A corpus folder of links: the seed's articles and the archive's (its
+    month folders kept: they date the articles); with `months`, those months
+    and the articles the archive's question set asks about. Returns the
+    article count."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for article in sorted((ROOT / "corpus").glob("*.md")):
+        (folder / article.name).symlink_to(article)
+    questions = yaml.safe_load(ARCHIVE_SET.read_text("utf-8"))
+    asked = {item["article"] for item in questions if item.get("article")}
+    for article in sorted(ARCHIVE.glob("*/*.md")):
+        relative = article.relative_to(ARCHIVE)
+        if months and article.parent.name not in months and str(relative) not in asked:
+            continue
+        (folder / "lctt-2019" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "lctt-2019" / relative).symlink_to(article)
+    return len(list(folder.rglob("*.md")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--months", nargs="*", help="archive months to index (default: all), e.g. 201911")
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "archive", help="corpus links and index")
+    parser.add_argument("--cache", type=Path, default=ROOT / "var" / "cache", help="embedding cache folder")
+    args = parser.parse_args()
+    files = lay_out(args.work / "corpus", args.months)
+    settings = Settings(corpus_dir=args.work / "corpus", index_dir=args.work / "index", cache_dir=args.cache)
+    report = build_index(settings)
+    print(json.dumps({"articles": report.articles, "files": files, "passages": report.passages,
+                      "embedded": report.embedded, "build_s": round(report.seconds, 1),
+                      "skipped": [str(e) for e in report.errors]}, ensure_ascii=False), flush=True)
+    service = open_service(settings)
+    service.warm_up()
+    runs = [(name, ROOT / "corpus" / name, None) for name in OWN_SETS]
+    runs += [(f"{name} (interview first)", ROOT / "corpus" / name, SEED) for name in OWN_SETS]
+    runs.append((ARCHIVE_SET.name, ARCHIVE_SET, None))
+    for name, path, article in runs:
+        metrics = evaluate_questions(service, load_questions(path), article=article)
+        print(json.dumps({"set": name, **{k: metrics[k] for k in SHOWN},
+                          "misses": metrics["failures"]}, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
