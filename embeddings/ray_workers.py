@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ class RayWorkers:
                               "(the same version on every node of the cluster)") from exc
         self._ray = ray
         if not ray.is_initialized():
+            _check_reachable(address)
             try:
                 ray.init(address=address, log_to_driver=False, logging_level="warning")
             except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -92,6 +94,18 @@ class RayWorkers:
             self._kill(actor)
         self._actors, self._refs = [], {}
         self._ray.shutdown()
+
+
+def _check_reachable(address: str, seconds: float = 10) -> None:
+    """Fail at once where nothing listens at `host:port` (`ray.init` waits minutes for it)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or "://" in address:
+        return  # `auto`, `ray://…`: Ray's own to resolve
+    try:
+        socket.create_connection((host, int(port)), timeout=seconds).close()
+    except OSError as exc:
+        raise WorkerError(f"no Ray cluster answers at {address} ({exc}): start one with "
+                          f"`ray start --head --port {port}`, or give the head's address") from exc
 
 
 def ray_pool(local: Embedder, factory: EngineFactory, address: str, size: int | None = None):

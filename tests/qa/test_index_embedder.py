@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from embeddings.e5 import E5Embedder
 from embeddings.pool import FanOutEmbedder, cores
 from qa.runtime import make_index_embedder
@@ -30,3 +32,12 @@ def test_ray_address_comes_from_the_setting(tmp_path: Path, monkeypatch) -> None
     settings = Settings(index_dir=tmp_path)
     assert (settings.ray_address, settings.embed_workers) == ("127.0.0.1:8150", 3)
     assert isinstance(make_index_embedder(settings), FanOutEmbedder)  # joins the cluster at the first batch
+
+
+def test_a_ray_address_where_nothing_listens_fails_at_once_with_what_to_do() -> None:
+    pytest.importorskip("ray", reason="Ray is an optional extra: pip install '.[ray]'")
+    from embeddings.pool import WorkerError, e5_engine
+    from embeddings.ray_workers import RayWorkers
+
+    with pytest.raises(WorkerError, match=r"no Ray cluster answers at 127\.0\.0\.1:8159.*ray start --head"):
+        RayWorkers("127.0.0.1:8159", e5_engine)
