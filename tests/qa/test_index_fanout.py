@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -122,6 +123,7 @@ def ray_cluster():
             ray.shutdown()
         for node in reversed(nodes):
             _stop(node)
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def _wait_for(ready, what: str, nodes: list[subprocess.Popen], seconds: float = 90) -> None:
