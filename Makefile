@@ -16,7 +16,7 @@ INSTALLED_TEST := $(VENV)/.installed-test
 TEST_DEBS := chromium fonts-noto-cjk haproxy
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-archive eval-bench bench soak bench-scale clean
+.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-archive eval-bench bench soak bench-scale bench-archive clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,12 +30,12 @@ $(INSTALLED): pyproject.toml | $(PY)
 	@touch $@
 
 $(INSTALLED_TEST): pyproject.toml | $(PY)
-	$(PIP_INSTALL) -e '.[test]'
+	$(PIP_INSTALL) -e '.[test,ray]'
 	@touch $@ $(INSTALLED)
 
 install: $(INSTALLED)  ## install the service into .venv/ (bundled model included, no download at run time)
 
-install-test: $(INSTALLED_TEST) test-debs  ## install the service and what the tests need (CPU torch; Chromium and a CJK font via apt)
+install-test: $(INSTALLED_TEST) test-debs  ## install the service and what the tests need (CPU torch, Ray; Chromium and a CJK font via apt)
 
 # apt-get as root, through sudo otherwise; only the packages that are missing.
 test-debs:
@@ -89,3 +89,6 @@ soak: index  ## 60 s at 32 connections against `qa serve`: errors, and server RS
 
 bench-scale: install  ## synthetic archives of 10,000 / 100,000 / 400,000 passages (N=100000 for one size): build, memory, question cost
 	$(PY) -m bench.scale $(if $(N),--sizes $(N))
+
+bench-archive: install  ## index ../shared/bench/lctt-2019/ from an empty cache (MONTHS="201911 201912" for a part, ARTICLES=20 for the first 20): one JSON line of work, cost and question latency
+	$(PY) -m bench.archive --corpus ../shared/bench/lctt-2019 $(if $(MONTHS),--months $(MONTHS)) $(if $(ARTICLES),--articles $(ARTICLES))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import numpy as np
@@ -38,6 +39,17 @@ class Embedder(ABC):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return l2_normalize(self.encode(texts, "document"))
+
+    def embed_document_batches(self, batches: Iterable[list[str]]) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Each batch with its document vectors, as each is done. In order
+        here; an embedder that fans out (`embeddings.pool`) works on several
+        batches at once and yields them as they finish."""
+        for batch in batches:
+            yield batch, self.embed_documents(batch)
+
+    def close(self) -> None:
+        """Let go of what the embedder started (worker processes); it starts them again when used."""
+        return None
 
 
 def l2_normalize(vectors: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ import numpy as np
 
 from embeddings.base import Embedder
 
+BATCH = 16  # texts embedded, and written to the cache, at a time
+
 
 class EmbeddingCache:
     def __init__(self, path: Path):
@@ -58,16 +60,17 @@ def embed_with_cache(
     keys = [EmbeddingCache.key(embedder.model_id, t) for t in texts]
     known = cache.get(list(set(keys))) if cache else {}
     missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
-    for start in range(0, len(missing), 16):
-        batch = missing[start : start + 16]
-        vectors = embedder.embed_documents(batch)
+    done = len(texts) - len(missing)
+    batches = (missing[start : start + BATCH] for start in range(0, len(missing), BATCH))
+    for batch, vectors in embedder.embed_document_batches(batches):
         fresh = {EmbeddingCache.key(embedder.model_id, t): v
                  for t, v in zip(batch, vectors, strict=True)}
         if cache:
             cache.put(fresh)  # batch by batch: an interrupted build keeps what it embedded
         known.update(fresh)
+        done += len(batch)
         if progress:
-            progress(len(texts) - len(missing) + start + len(batch))
+            progress(done)
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     return np.stack([known[k] for k in keys]).astype(np.float32), len(missing)

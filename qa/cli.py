@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help="build or update the index from the corpus folder")
     index.add_argument("--strict", action="store_true",
                        help="exit 1 when any article was skipped (for checking a corpus in CI)")
+    index.add_argument("--ray", metavar="ADDRESS",
+                       help="embed on this Ray cluster (host:port), an engine per CPU (setting ray_address)")
     index.set_defaults(run=cmd_index)
 
     ask = sub.add_parser("ask", help="answer a question; without one, a conversation in the terminal")
@@ -174,10 +176,13 @@ def _port(text: str) -> int:
 
 
 def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
+    from embeddings.pool import WorkerError
     from qa.ingest.articles import NothingToIndexError
     from qa.progress import ProgressLines
     from qa.runtime import build_index
 
+    if args.ray:
+        settings = settings.model_copy(update={"ray_address": args.ray})
     bars: list[tqdm] = []  # made at the first progress: none when the lock is refused
 
     def progress(done: int, total: int) -> None:
@@ -196,6 +201,8 @@ def cmd_index(settings: Settings, args: argparse.Namespace) -> int:
     except NothingToIndexError as exc:
         _warn_skipped(exc.skipped)
         raise
+    except WorkerError as exc:  # the embedding workers or the Ray cluster
+        raise QAError(str(exc)) from exc
     finally:
         for bar in bars:
             bar.close()

@@ -31,6 +31,23 @@ def make_embedder(settings: Settings) -> Embedder:
     return E5Embedder(threads=settings.embed_threads)
 
 
+def make_index_embedder(settings: Settings) -> Embedder:
+    """The embedder of `qa index`: the bundled model fans out over worker
+    processes (`embed_workers`, one per core by default) or a Ray cluster
+    (`ray_address`), one single-thread engine each; questions stay in-process."""
+    local = make_embedder(settings)
+    if settings.embedder != "e5":
+        return local
+    from embeddings import pool
+
+    if settings.ray_address:
+        from embeddings.ray_workers import ray_pool
+
+        return ray_pool(local, pool.e5_engine, settings.ray_address)
+    workers = settings.embed_workers or pool.cores()
+    return local if workers == 1 else pool.process_pool(local, pool.e5_engine, workers)
+
+
 def make_tokenizer(settings: Settings) -> Tokenizer:
     return Tokenizer(settings.user_dict)
 
@@ -69,13 +86,17 @@ def build_index(
         if first is None:
             raise NothingToIndexError(settings.corpus_dir, errors)
         cache = EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite")
+        ours = embedder is None
+        embedder = embedder or make_index_embedder(settings)
         try:
             report = write_index(settings.index_dir, itertools.chain([first], documents),
-                                 embedder or make_embedder(settings), make_tokenizer(settings), cache,
+                                 embedder, make_tokenizer(settings), cache,
                                  settings_record(settings), progress,
                                  total=len(files), text_progress=text_progress)
         finally:
             cache.close()
+            if ours:
+                embedder.close()  # its worker processes or Ray actors
     report.errors = sorted(errors, key=lambda e: str(e.path))
     report.removed_staging = removed
     report.boilerplate = boilerplate

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     embed_threads: int | None = Field(
         None, ge=1, description="threads of the bundled model (default: all cores)"
     )
+    embed_workers: int | None = Field(
+        None, ge=1, description="processes that embed passages in `qa index`, each a single-thread "
+        "bundled model (default: one per core; 1: in-process, on `embed_threads`)"
+    )
+    ray_address: str | None = Field(
+        None, description="Ray cluster (`host:port`) whose CPUs embed passages in `qa index`, one "
+        "single-thread model each (needs the `ray` extra); also `qa index --ray ADDRESS`"
+    )
 
     # Answers
     top_k: int = Field(5, ge=1, le=20, description="passages returned when a request does not say")
