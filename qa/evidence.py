@@ -67,7 +67,11 @@ class TermWeights:
         return min(self._index.bm25.document_frequencies(parts), default=0)
 
     def _text(self, row: int) -> str:
-        return "".join(self.sentences(row))  # sentences cover every character but white space
+        """Passage `row`'s sentences (they cover every character but white
+        space) and the name of its speaker: an interviewee's own words rarely
+        name him, yet they are what a question about him asks ("在陈恺看来……")."""
+        speaker = self._index.passages[row].speaker
+        return "".join(self.sentences(row)) + (f"\n{comparable(speaker)}" if speaker else "")
 
     def sentences(self, row: int) -> tuple[str, ...]:
         """Passage `row`'s sentences in comparable form."""
