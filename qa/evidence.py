@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.crosslingual import found_share
+from qa.extract import asking_phrase
 from qa.index import Index
 from qa.retrieval import Query, lexical_terms
 from qa.text import CJK_CHAR, comparable, normalize
@@ -129,9 +130,15 @@ def topic_words(question: str, words: list[str]) -> list[str]:
     """What a passage must hold to answer: `words` but those that name the
     kind of answer asked (all of them when nothing else is left). On DRCD,
     counting 城市 in "在哪一個城市舉行" refused questions whose passage
-    ranked first."""
+    ranked first.
+
+    Nor does it need the words of the phrase that asks ("靠" in "靠的是啥",
+    "原因" in "什么原因"): they say what kind of answer is wanted, as
+    为什么 does."""
     kinds = asked_kind_words(question, words)
-    return [w for w in words if w not in kinds] or words
+    asking = comparable(asking_phrase(question)[1])
+    kept = [w for w in words if w not in kinds and w not in asking]
+    return kept or words
 
 
 def confidence(index: Index, weights: TermWeights, query: Query, words: list[str],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.evidence import TermWeights, asked_kind_words
+from qa.evidence import TermWeights, asked_kind_words, topic_words
 from qa.runtime import build_index, open_index
 from qa.service import QAService
 from qa.settings import Settings
@@ -90,6 +90,18 @@ def test_a_word_with_a_digit_inside_is_not_a_versioned_name(weights: TermWeights
 def test_the_word_after_which_names_the_kind_of_answer(question: str, words: list[str],
                                                         kinds: set[str]) -> None:
     assert asked_kind_words(question, words) == kinds
+
+
+@pytest.mark.parametrize(("question", "words", "topic"), [
+    ("k8s 赢了编排大战靠的是啥", ["kubernetes", "赢", "编排", "大战", "靠"],
+     ["kubernetes", "赢", "编排", "大战"]),
+    ("项目失败是什么原因？", ["项目", "失败", "原因"], ["项目", "失败"]),
+    ("灵雀云的产品分几层？", ["灵雀云", "产品", "几层"], ["灵雀云", "产品"]),
+    ("灵雀云有多少员工？", ["灵雀云", "员工"], ["灵雀云", "员工"]),  # 多少 asks, 员工 is the topic
+    ("原因？", ["原因"], ["原因"]),  # nothing else is left
+])
+def test_the_words_that_ask_are_not_topic_words(question: str, words: list[str], topic: list[str]) -> None:
+    assert topic_words(question, words) == topic
 
 
 def test_an_interviewees_own_words_hold_his_name(tmp_path_factory: pytest.TempPathFactory,
