@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa import extract
+from qa import extract, who_is
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
 from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
@@ -90,8 +90,9 @@ class QAService:
 
         clock = time.perf_counter()
         words = self._weights.words(search_text)
-        sure = confidence(self.index, self._weights, query, topic_words(search_text, words),
-                          [h.row for h in hits])
+        topic = topic_words(search_text, words)
+        hits = self._introduction_first(extract.expected_kind(question), topic, hits)
+        sure = confidence(self.index, self._weights, query, topic, [h.row for h in hits])
         hits = hits[:top_k]
         asked, inputs = self._extraction_inputs(question, search_text, words, query, hits)
         chosen = [extract.choose(asked, passage) for passage in inputs]
@@ -111,6 +112,12 @@ class QAService:
         timings["total"] = sum(timings.values())
         return Answer(question=question, answerable=answerable, answer=answer,
                       passages=passages, timings_ms={k: round(v, 3) for k, v in timings.items()})
+
+    def _introduction_first(self, kind: str, topic: list[str], hits: list[Hit]) -> list[Hit]:
+        """For "陈恺是谁？", the passage that introduces him first (`qa.who_is`)."""
+        records = [self.index.passages[h.row] for h in hits]
+        name = who_is.quoted_person(kind, topic, records)
+        return hits if name is None else who_is.introduction_first(hits, records, name)
 
     def _extraction_inputs(self, question: str, search_text: str, words: list[str], query: Query,
                            hits: list[Hit]) -> tuple[extract.Question, list[extract.Passage]]:
