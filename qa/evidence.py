@@ -44,21 +44,26 @@ class TermWeights:
         self.text = lru_cache(maxsize=4096)(self._text)
 
     def idf(self, word: str) -> float:
-        if word not in self._idf:
-            self._learn([word])
-        return self._idf[word]
+        # One read of the memo: another request may empty it at any moment.
+        weight = self._idf.get(word)
+        return self._weigh([word])[word] if weight is None else weight
 
     def _learn(self, words: list[str]) -> None:
         """Weigh those of `words` not weighed yet, their document frequencies
         looked up together (a lookup each costs ~20 us)."""
-        new = [w for w in dict.fromkeys(words) if w not in self._idf]
-        if not new:
-            return
-        if len(self._idf) + len(new) > IDF_MEMO:  # a speed-up, not a vocabulary: keep it bounded
+        self._weigh([w for w in dict.fromkeys(words) if w not in self._idf])
+
+    def _weigh(self, words: list[str]) -> dict[str, float]:
+        """The weights of `words`, remembered and returned: another request
+        may empty the memo before this one reads them back."""
+        if not words:
+            return {}
+        weights = {word: math.log(1 + self._index.size / ((df or self._parts_frequency(word)) + 0.5))
+                   for word, df in zip(words, self._index.bm25.document_frequencies(words), strict=True)}
+        if len(self._idf) + len(weights) > IDF_MEMO:  # a speed-up, not a vocabulary: keep it bounded
             self._idf.clear()
-        for word, df in zip(new, self._index.bm25.document_frequencies(new), strict=True):
-            df = df or self._parts_frequency(word)
-            self._idf[word] = math.log(1 + self._index.size / (df + 0.5))
+        self._idf.update(weights)
+        return weights
 
     def _parts_frequency(self, word: str) -> int:
         """For a word the index does not hold whole (a versioned name, a word

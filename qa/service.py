@@ -4,6 +4,7 @@ passages, highlights and citations out. Knows nothing of HTTP or Slack."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Container, Sequence
 from functools import lru_cache
@@ -46,6 +47,9 @@ class QAService:
         self._weights = TermWeights(index)
         self._topic = lru_cache(maxsize=4096)(self._topic_of)
         self._answer = lru_cache(maxsize=cache_size)(self._compute)
+        # Whether this thread's last `_answer` computed: the cache's hit count
+        # is every thread's, and another's hit would mark a fresh answer cached.
+        self._computed = threading.local()
 
     def warm_up(self) -> None:
         """Load what the first questions would otherwise wait for (the model,
@@ -66,14 +70,15 @@ class QAService:
         question = self._valid_question(question)
         top_k = self._valid_top_k(top_k)
         search_text = self._search_text(question, history)
-        before = self._answer.cache_info().hits
+        self._computed.here = False  # set by `_compute`, in this thread, on a cache miss
         answer = self._answer(question, search_text, top_k)
-        if self._answer.cache_info().hits > before:  # repeated question: no work done
+        if not self._computed.here:  # repeated question: no work done
             total = (time.perf_counter() - started) * 1000
             answer = answer.model_copy(update={"timings_ms": {"cache": total, "total": total}})
         return answer
 
     def _compute(self, question: str, search_text: str, top_k: int) -> Answer:
+        self._computed.here = True
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         query = self.index.query(search_text, embed=False)  # its terms: part of the search's cost
