@@ -4,13 +4,15 @@ An article introduces a person it quotes where it first names him
 ("……的陈恺——灵雀云的 CTO"), and a question that names nobody and nothing
 but him asks for that introduction. Retrieval cannot tell: every passage
 of his interview names him, and those that rank first for his name alone
-are those that repeat it ("陈恺给我的感觉如同多年的老友……").
+are those that repeat it ("陈恺给我的感觉如同多年的老友……"). An English
+question names him in pinyin ("Who is Chen Kai?").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from qa.crosslingual import dictionary
 from qa.records import PassageRecord
 from qa.retrieval import Hit
 from qa.text import comparable
@@ -23,7 +25,15 @@ def quoted_person(kind: str, topic: Sequence[str], records: Sequence[PassageReco
     if kind != "person" or not topic:
         return None
     speakers = dict.fromkeys(r.speaker for r in records if r.speaker)
-    return next((name for name in speakers if all(w in comparable(name) for w in topic)), None)
+    return next((name for name in speakers if _names(topic, comparable(name))), None)
+
+
+def _names(words: Sequence[str], name: str) -> bool:
+    """Whether `words` are all inside `name`, or spell it in pinyin ("Who is Chen Kai?")."""
+    if all(w in name for w in words):
+        return True
+    spelled = "".join(words)
+    return spelled.isascii() and spelled.isalpha() and dictionary().spells(spelled, name)
 
 
 def introduction_first(hits: list[Hit], records: Sequence[PassageRecord], name: str) -> list[Hit]:

@@ -47,6 +47,8 @@ def test_who_the_interviewee_is_comes_from_where_the_article_introduces_him(seed
     assert answer.answerable
     assert "陈恺——灵雀云的 CTO" in _answer_text(answer), _answer_text(answer)
     assert answer.passages[0].id.endswith("#p1")
+    english = seed_service.ask("Who is Chen Kai?")
+    assert "陈恺——灵雀云的 CTO" in _answer_text(english), _answer_text(english)
 
 
 def test_the_words_that_ask_need_not_be_in_the_passage(seed_service: QAService) -> None:

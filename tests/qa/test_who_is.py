@@ -44,3 +44,8 @@ def test_the_passage_that_introduces_him_comes_first() -> None:
 def test_nothing_moves_when_no_passage_of_his_article_names_him() -> None:
     records = [_record(5, "我们很早就押注了 Kubernetes。", speaker="陈恺"), _record(1, "滥觞始于云计算。")]
     assert introduction_first(HITS[:2], records, "陈恺") == HITS[:2]
+
+
+def test_an_english_question_names_him_in_pinyin() -> None:
+    assert quoted_person("person", ["chen", "kai"], RECORDS) == "陈恺"
+    assert quoted_person("person", ["chen", "hao"], RECORDS) is None
