@@ -38,12 +38,13 @@ def _names(words: Sequence[str], name: str) -> bool:
 
 def introduction_first(hits: list[Hit], records: Sequence[PassageRecord], name: str) -> list[Hit]:
     """`hits` with the earliest passage that names `name`, in the article of
-    the best-ranked passage he speaks, moved first (its record in `records`,
-    one per hit)."""
+    the best-ranked passage he speaks, moved first with the best score, as an
+    answer that outranks its question takes the question's (`qa.turns`);
+    `records` holds each hit's passage."""
     article = next(r.article_id for r in records if r.speaker == name)
     plain = comparable(name)
     naming = [k for k, r in enumerate(records) if r.article_id == article and plain in comparable(r.text)]
     if not naming:
         return hits
     first = min(naming, key=lambda k: records[k].paragraph)
-    return [hits[first], *hits[:first], *hits[first + 1:]]
+    return [Hit(hits[first].row, hits[0].score), *hits[:first], *hits[first + 1:]]

@@ -39,6 +39,8 @@ def test_other_questions_ask_something_else() -> None:
 def test_the_passage_that_introduces_him_comes_first() -> None:
     reordered = introduction_first(HITS, RECORDS, "陈恺")
     assert [h.row for h in reordered] == [2, 0, 1, 3, 4]
+    scores = [h.score for h in HITS]
+    assert [h.score for h in reordered] == [scores[0], scores[0], scores[1], scores[3], scores[4]]
 
 
 def test_nothing_moves_when_no_passage_of_his_article_names_him() -> None:
