@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.crosslingual import found_share
+from qa.extract import asking_phrase
 from qa.index import Index
 from qa.retrieval import Query, lexical_terms
 from qa.text import CJK_CHAR, comparable, normalize
@@ -43,21 +44,26 @@ class TermWeights:
         self.text = lru_cache(maxsize=4096)(self._text)
 
     def idf(self, word: str) -> float:
-        if word not in self._idf:
-            self._learn([word])
-        return self._idf[word]
+        # One read of the memo: another request may empty it at any moment.
+        weight = self._idf.get(word)
+        return self._weigh([word])[word] if weight is None else weight
 
     def _learn(self, words: list[str]) -> None:
         """Weigh those of `words` not weighed yet, their document frequencies
         looked up together (a lookup each costs ~20 us)."""
-        new = [w for w in dict.fromkeys(words) if w not in self._idf]
-        if not new:
-            return
-        if len(self._idf) + len(new) > IDF_MEMO:  # a speed-up, not a vocabulary: keep it bounded
+        self._weigh([w for w in dict.fromkeys(words) if w not in self._idf])
+
+    def _weigh(self, words: list[str]) -> dict[str, float]:
+        """The weights of `words`, remembered and returned: another request
+        may empty the memo before this one reads them back."""
+        if not words:
+            return {}
+        weights = {word: math.log(1 + self._index.size / ((df or self._parts_frequency(word)) + 0.5))
+                   for word, df in zip(words, self._index.bm25.document_frequencies(words), strict=True)}
+        if len(self._idf) + len(weights) > IDF_MEMO:  # a speed-up, not a vocabulary: keep it bounded
             self._idf.clear()
-        for word, df in zip(new, self._index.bm25.document_frequencies(new), strict=True):
-            df = df or self._parts_frequency(word)
-            self._idf[word] = math.log(1 + self._index.size / (df + 0.5))
+        self._idf.update(weights)
+        return weights
 
     def _parts_frequency(self, word: str) -> int:
         """For a word the index does not hold whole (a versioned name, a word
@@ -67,7 +73,11 @@ class TermWeights:
         return min(self._index.bm25.document_frequencies(parts), default=0)
 
     def _text(self, row: int) -> str:
-        return "".join(self.sentences(row))  # sentences cover every character but white space
+        """Passage `row`'s sentences (they cover every character but white
+        space) and the name of its speaker: an interviewee's own words rarely
+        name him, yet they are what a question about him asks ("在陈恺看来……")."""
+        speaker = self._index.passages[row].speaker
+        return "".join(self.sentences(row)) + (f"\n{comparable(speaker)}" if speaker else "")
 
     def sentences(self, row: int) -> tuple[str, ...]:
         """Passage `row`'s sentences in comparable form."""
@@ -125,9 +135,15 @@ def topic_words(question: str, words: list[str]) -> list[str]:
     """What a passage must hold to answer: `words` but those that name the
     kind of answer asked (all of them when nothing else is left). On DRCD,
     counting 城市 in "在哪一個城市舉行" refused questions whose passage
-    ranked first."""
+    ranked first.
+
+    Nor does it need the words of the phrase that asks ("靠" in "靠的是啥",
+    "原因" in "什么原因"): they say what kind of answer is wanted, as
+    为什么 does."""
     kinds = asked_kind_words(question, words)
-    return [w for w in words if w not in kinds] or words
+    asking = comparable(asking_phrase(question)[1])
+    kept = [w for w in words if w not in kinds and w not in asking]
+    return kept or words
 
 
 def confidence(index: Index, weights: TermWeights, query: Query, words: list[str],

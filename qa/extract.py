@@ -61,8 +61,17 @@ _KIND_RX = tuple((name, re.compile(pattern)) for name, pattern in _KIND_PATTERNS
 
 def expected_kind(question: str) -> str:
     """What kind of answer the question asks for: one of KINDS."""
+    return asking_phrase(question)[0]
+
+
+def asking_phrase(question: str) -> tuple[str, str]:
+    """The kind of answer asked and the words that ask it ("靠的是啥",
+    "什么原因", "哪个城市"); ("other", "") when no pattern matches."""
     text = normalize(question).lower().strip()
-    return next((name for name, rx in _KIND_RX if rx.search(text)), "other")
+    for name, rx in _KIND_RX:
+        if found := rx.search(text):
+            return name, found.group(0)
+    return "other", ""
 
 
 # What an answer of each kind looks like inside a sentence (comparable form:

@@ -4,6 +4,7 @@ passages, highlights and citations out. Knows nothing of HTTP or Slack."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Container, Sequence
 from dataclasses import replace
@@ -11,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa import extract
+from qa import extract, who_is
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
 from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
@@ -54,6 +55,9 @@ class QAService:
         self._weights = TermWeights(index)
         self._topic = lru_cache(maxsize=4096)(self._topic_of)
         self._answer = lru_cache(maxsize=cache_size)(self._compute)
+        # Whether this thread's last `_answer` computed: the cache's hit count
+        # is every thread's, and another's hit would mark a fresh answer cached.
+        self._computed = threading.local()
 
     def warm_up(self) -> None:
         """Load what the first questions would otherwise wait for (the model,
@@ -77,7 +81,7 @@ class QAService:
         question = self._valid_question(question)
         top_k = self._valid_top_k(top_k)
         search_text = self._search_text(question, history)
-        before = self._answer.cache_info().hits
+        self._computed.here = False  # set by `_compute`, in this thread, on a cache miss
         if article is None:
             answer = self._answer(question, search_text, top_k, scope)
         else:
@@ -86,12 +90,13 @@ class QAService:
                 elsewhere = self._answer(question, search_text, top_k, scope)
                 if elsewhere.answerable:
                     answer = elsewhere.model_copy(update={"from_elsewhere": True})
-        if self._answer.cache_info().hits > before:  # repeated question: no work done
+        if not self._computed.here:  # repeated question: no work done
             total = (time.perf_counter() - started) * 1000
             answer = answer.model_copy(update={"timings_ms": {"cache": total, "total": total}})
         return answer
 
     def _compute(self, question: str, search_text: str, top_k: int, scope: Scope) -> Answer:
+        self._computed.here = True
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         query = self.index.query(search_text, embed=False)  # its terms: part of the search's cost
@@ -110,8 +115,9 @@ class QAService:
 
         clock = time.perf_counter()
         words = self._weights.words(search_text)
-        sure = confidence(self.index, self._weights, query, topic_words(search_text, words),
-                          [h.row for h in hits])
+        topic = topic_words(search_text, words)
+        hits = self._introduction_first(extract.expected_kind(question), topic, hits)
+        sure = confidence(self.index, self._weights, query, topic, [h.row for h in hits])
         hits = hits[:top_k]
         asked, inputs = self._extraction_inputs(question, search_text, words, query, hits)
         chosen = [extract.choose(asked, passage) for passage in inputs]
@@ -131,6 +137,12 @@ class QAService:
         timings["total"] = sum(timings.values())
         return Answer(question=question, answerable=answerable, answer=answer,
                       passages=passages, timings_ms={k: round(v, 3) for k, v in timings.items()})
+
+    def _introduction_first(self, kind: str, topic: list[str], hits: list[Hit]) -> list[Hit]:
+        """For "陈恺是谁？", the passage that introduces him first (`qa.who_is`)."""
+        records = [self.index.passages[h.row] for h in hits]
+        name = who_is.quoted_person(kind, topic, records)
+        return hits if name is None else who_is.introduction_first(hits, records, name)
 
     def _extraction_inputs(self, question: str, search_text: str, words: list[str], query: Query,
                            hits: list[Hit]) -> tuple[extract.Question, list[extract.Passage]]:

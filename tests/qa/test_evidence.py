@@ -5,10 +5,16 @@ test_quality with the real model)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from qa.evidence import TermWeights, asked_kind_words
+from qa.evidence import TermWeights, asked_kind_words, topic_words
+from qa.runtime import build_index, open_index
 from qa.service import QAService
+from qa.settings import Settings
+
+INTERVIEWS = Path(__file__).resolve().parent.parent / "fixtures" / "interviews"
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +90,35 @@ def test_a_word_with_a_digit_inside_is_not_a_versioned_name(weights: TermWeights
 def test_the_word_after_which_names_the_kind_of_answer(question: str, words: list[str],
                                                         kinds: set[str]) -> None:
     assert asked_kind_words(question, words) == kinds
+
+
+@pytest.mark.parametrize(("question", "words", "topic"), [
+    ("k8s 赢了编排大战靠的是啥", ["kubernetes", "赢", "编排", "大战", "靠"],
+     ["kubernetes", "赢", "编排", "大战"]),
+    ("项目失败是什么原因？", ["项目", "失败", "原因"], ["项目", "失败"]),
+    ("灵雀云的产品分几层？", ["灵雀云", "产品", "几层"], ["灵雀云", "产品"]),
+    ("灵雀云有多少员工？", ["灵雀云", "员工"], ["灵雀云", "员工"]),  # 多少 asks, 员工 is the topic
+    ("原因？", ["原因"], ["原因"]),  # nothing else is left
+])
+def test_the_words_that_ask_are_not_topic_words(question: str, words: list[str], topic: list[str]) -> None:
+    assert topic_words(question, words) == topic
+
+
+def test_an_interviewees_own_words_hold_his_name(tmp_path_factory: pytest.TempPathFactory,
+                                                 pytestconfig: pytest.Config) -> None:
+    """林晓峰's "我们在 2019 年把核心引擎换成了 Flink" never says 林晓峰, yet
+    it is what "林晓峰的团队把引擎换成了什么？" asks about: the passage's
+    speaker counts as a word it holds. A narrator's passage gains nothing."""
+    # HashingEmbedder of tests/conftest.py (see test_index.py for why not `from conftest import`)
+    root = pytestconfig.pluginmanager.get_plugin(str(INTERVIEWS.parents[1] / "conftest.py"))
+    hashing = root.HashingEmbedder
+    tmp = tmp_path_factory.mktemp("interviews")
+    settings = Settings(corpus_dir=INTERVIEWS, index_dir=tmp / "index", cache_dir=tmp / "cache")
+    build_index(settings, hashing())
+    weights = TermWeights(open_index(settings, hashing()))
+    passages = weights._index.passages
+    spoken = next(r for r in range(weights._index.size) if passages[r].text.startswith("我们在 2019 年"))
+    assert passages[spoken].speaker == "林晓峰" and "林晓峰" not in passages[spoken].text
+    assert weights.loose_coverage(["林晓峰", "flink"], spoken) == 1.0
+    narrated = next(r for r in range(weights._index.size) if passages[r].speaker is None)
+    assert "林晓峰" not in weights.text(narrated)

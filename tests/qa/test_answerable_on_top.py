@@ -1,0 +1,107 @@
+"""No refusal when the answer is on top (issue 21, item 2), with the real
+bundled model over the seed interview.
+
+Each question below is pinned to what it should get. Those the service does
+not get yet are strict xfails with the measured reason: they fail the day
+they pass, so that the marker goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer import Answer
+from qa.evaluate import _matcher, load_questions
+from qa.service import QAService
+
+pytestmark = pytest.mark.model
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+OWN_SETS = ("questions.yaml", "questions-extra.yaml", "questions-heldout.yaml")
+
+# Answerable questions whose top passage holds the answer and that are still
+# refused: paraphrases whose words the interview does not use (帮忙拍 / 帮我们照,
+# 一统江湖, 吃苦头), the overlap with unanswerable questions that the README's
+# "Answerable" describes. The list may shrink, never grow.
+STILL_REFUSED = {
+    "作者和陈恺的合影是谁帮忙拍的？",
+    "在 K8s 一统江湖之前，编排领域是怎样的竞争局面？",
+    "为什么微服务刚开始推广时企业普遍吃了不少苦头？",
+}
+
+# Unanswerable questions of the own sets that were answered before this change.
+ANSWERED_BEFORE = {
+    "云原生技术实践峰会在哪个场馆举行？",
+    "灵雀云的 Kubernetes 发行版叫什么名字？",
+    "Kube-OVN 项目在 GitHub 上有多少个 star？",
+}
+
+
+def _answer_text(answer: Answer) -> str:
+    return answer.answer.text if answer.answer else ""
+
+
+def test_who_the_interviewee_is_comes_from_where_the_article_introduces_him(seed_service: QAService) -> None:
+    answer = seed_service.ask("陈恺是谁？")
+    assert answer.answerable
+    assert "陈恺——灵雀云的 CTO" in _answer_text(answer), _answer_text(answer)
+    assert answer.passages[0].id.endswith("#p1")
+    english = seed_service.ask("Who is Chen Kai?")
+    assert "陈恺——灵雀云的 CTO" in _answer_text(english), _answer_text(english)
+
+
+def test_the_words_that_ask_need_not_be_in_the_passage(seed_service: QAService) -> None:
+    """"靠的是啥" asks for a reason: 靠 is no topic the passage must hold."""
+    answer = seed_service.ask("k8s 赢了编排大战靠的是啥")
+    assert answer.answerable
+    assert "商业版" in answer.passages[0].text
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "refused, confidence 0.36 < 0.45: 工作, which no passage says (the interview says 曾在微软 Azure "
+    "从事……研究), weighs 4.1 of the words' 5.3, and the best sentence's e5 cosine is 0.88-0.89 (0.31 on "
+    "the 0.86-0.96 scale). Weighing 工作 less answers the unanswerable '陈恺在微软工作了多少年？' too: only "
+    "the kind asked (where, not how long) tells them apart, and the cue patterns cannot yet"))
+def test_where_the_interviewee_worked_before(seed_service: QAService) -> None:
+    answer = seed_service.ask("陈恺之前在哪里工作？")
+    assert answer.answerable
+    assert "微软 Azure" in _answer_text(answer)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "refused, confidence 0.37: 工作 is missing as above, and the top passage is p10 (a quote of his on "
+    "Kubernetes); p1's '陈恺——灵雀云的 CTO' ranks third"))
+def test_which_company_the_interviewee_works_for(seed_service: QAService) -> None:
+    answer = seed_service.ask("陈恺在哪家公司工作？")
+    assert answer.answerable
+    assert "灵雀云的 CTO" in _answer_text(answer) or "灵雀云的创始人" in _answer_text(answer)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "answered from p2, the author's '……创始人之一的陈恺，我之前并没有直接接触过' (灵雀云 four times, "
+    "创始人, 之前; hybrid 0.95), while p3 with 微软 Azure ranks second (0.67); taking a lower passage's "
+    "sentence lowered answer@1 at every margin tried (README, 'The answer sentence')"))
+def test_where_the_founding_team_worked_before(seed_service: QAService) -> None:
+    answer = seed_service.ask("灵雀云的创始团队之前在哪里工作？")
+    assert answer.answerable
+    assert "微软 Azure" in _answer_text(answer), _answer_text(answer)
+
+
+@pytest.fixture(scope="module")
+def own_questions(seed_service: QAService) -> list[tuple[str, list[str], Answer]]:
+    items = [q for name in OWN_SETS for q in load_questions(CORPUS / name)]
+    return [(q.question, q.expect, seed_service.ask(q.question)) for q in items]
+
+
+def test_no_question_is_refused_when_its_top_passage_holds_the_answer(own_questions) -> None:
+    refused = {question for question, expect, answer in own_questions
+               if expect and _matcher(expect)(answer.passages[0].text) and not answer.answerable}
+    assert refused <= STILL_REFUSED, sorted(refused - STILL_REFUSED)
+
+
+def test_the_own_unanswerable_questions_stay_refused(own_questions) -> None:
+    """Those the interview does not answer and the service refused before this
+    change stay refused: three were answered then, and may still be."""
+    answered = {question for question, expect, answer in own_questions if not expect and answer.answerable}
+    assert answered <= ANSWERED_BEFORE, sorted(answered - ANSWERED_BEFORE)
