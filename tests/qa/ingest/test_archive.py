@@ -15,7 +15,8 @@ from qa.ingest.chunker import ChunkSettings
 from qa.ingest.documents import corpus_documents, corpus_files, learn_boilerplate
 
 ARCHIVE = Path(__file__).resolve().parents[3].parent / "shared" / "bench" / "lctt-2019"
-pytestmark = pytest.mark.skipif(not ARCHIVE.is_dir(), reason=f"the archive is not at {ARCHIVE}")
+pytestmark = [pytest.mark.archive,
+              pytest.mark.skipif(not ARCHIVE.is_dir(), reason=f"the archive is not at {ARCHIVE}")]
 CREDIT_OR_HEADER = re.compile(r"^(?:via:|作者[:：]|译者[:：]|校对[:：]|选题[:：]|本文由|\[#\])", re.MULTILINE)
 
 
