@@ -27,6 +27,9 @@ class Embedder(ABC):
     #: an answer: `floor` and below says nothing, `floor + span` is sure. None
     #: when not calibrated; answerability then rests on words alone.
     answer_cosines: tuple[float, float] | None = None
+    #: The same scale for a question in another language than the articles,
+    #: when none of its words is in the dictionary (`qa.crosslingual`).
+    cross_lingual_cosines: tuple[float, float] | None = None
 
     @abstractmethod
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:

@@ -89,6 +89,7 @@ class FanOutEmbedder(Embedder):
     def __init__(self, local: Embedder, start_workers: Callable[[], Workers]):
         self.local = local
         self.model_id, self.dim, self.answer_cosines = local.model_id, local.dim, local.answer_cosines
+        self.cross_lingual_cosines = local.cross_lingual_cosines
         self._start_workers = start_workers
         self._workers: Workers | None = None
         self._jobs = itertools.count()

@@ -26,6 +26,7 @@ _VERSIONED_NAME = re.compile(r"(?<![a-z0-9])[a-z][a-z\-]*\s*v?\d+(?:\.\d+)*(?![a
 # least half of its (weighted) words are found through the dictionary: 0.9 x 0.5
 # reaches the answer threshold (0.45).
 CROSS_LINGUAL_WEIGHT = 0.9
+LEXICAL_ROWS = 3  # the best passages whose words answerability reads
 IDF_MEMO = 65_536  # words whose weight is remembered
 
 
@@ -166,13 +167,21 @@ def confidence(index: Index, weights: TermWeights, query: Query, words: list[str
     if not rows:
         return 0.0
     best = float(index.dense.best_sentences(query, np.array(rows)).max())
+    read = rows[:LEXICAL_ROWS]
     if query.cross_lingual:
-        share = found_share(query.text, [weights.text(r) for r in rows[:3]], index.tokenizer.stopwords)
+        share = found_share(query.text, [weights.text(r) for r in read], index.tokenizer.stopwords)
         if share is not None:
             return CROSS_LINGUAL_WEIGHT * share
-        return float(np.clip((best - 0.70) / 0.10, 0, 1))
-    lexical = max(weights.loose_coverage(words, r) for r in rows[:3])
+        return _on_scale(best, index.embedder.cross_lingual_cosines)
+    lexical = max(weights.loose_coverage(words, r) for r in read)
     if index.embedder.answer_cosines is None:
         return lexical
-    floor, span = index.embedder.answer_cosines
-    return 0.5 * lexical + 0.5 * float(np.clip((best - floor) / span, 0, 1))
+    return 0.5 * lexical + 0.5 * _on_scale(best, index.embedder.answer_cosines)
+
+
+def _on_scale(cosine: float, scale: tuple[float, float] | None) -> float:
+    """A cosine as evidence, 0 to 1, on an embedder's (floor, span) scale; 0 without one."""
+    if scale is None:
+        return 0.0
+    floor, span = scale
+    return float(np.clip((cosine - floor) / span, 0, 1))

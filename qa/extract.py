@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.text import comparable, normalize
+from qa.text import CLOSERS, comparable, normalize
 
 Span = tuple[int, int]
 
@@ -244,7 +244,6 @@ _POINTS_BACK = re.compile(
     r"|此后|其后|同时|另外|此外|然后|接着|最终|最后|结果|从而|进而|赛后)")
 _CUT_OFF = (",", ":", ";", "，", "：", "；")  # a sentence split after these goes on in the next
 _SHORT = 8  # a next "sentence" shorter than this is the rest of the best one
-_CLOSERS = "”’」』）)》\"'"
 _NAMED_KINDS = ("person", "place", "time", "number")
 
 
@@ -268,7 +267,7 @@ def _companion(question: Question, sents: Sequence[str], scores: np.ndarray, bes
     after = best + 1 if best + 1 < len(sents) and np.isfinite(scores[best + 1]) else None
     if before is not None and _POINTS_BACK.match(sents[best]):
         return before
-    if after is not None and (sents[best].rstrip(_CLOSERS).endswith(_CUT_OFF) or len(sents[after]) < _SHORT):
+    if after is not None and (sents[best].rstrip(CLOSERS).endswith(_CUT_OFF) or len(sents[after]) < _SHORT):
         return after
     near = [k for k in (before, after) if k is not None]
     if question.kind in _NAMED_KINDS and not holds_kind(sents[best], question.kind, question.plain):

@@ -18,14 +18,14 @@ import opencc
 # Sentence enders, optionally followed by closing quotes/brackets that belong to
 # the sentence they close (`。”`, `！」`). An English full stop only ends a
 # sentence before white space, so "ACP 2.0" and "v3.1" stay whole.
-_CLOSERS = "”’」』）》\"')］】"
+CLOSERS = "”’」』）》\"')］】"
 _ENDERS = "。！？；!?;"
 _SENTENCE = re.compile(
     rf"""
     .*?                                   # shortest run of text
     (?:
         (?:[{_ENDERS}]+|…+|\.(?=\s)|\n)     # a sentence end (…… counts as one), or a line's
-        [{_CLOSERS}]*                      # closing quotes stay with it
+        [{CLOSERS}]*                      # closing quotes stay with it
       | $                                 # or the end of the text
     )
     """,
@@ -86,7 +86,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_ENDS_SENTENCE = re.compile(rf"[{_ENDERS}.…\n][{_CLOSERS}]*\s*$")
+_ENDS_SENTENCE = re.compile(rf"[{_ENDERS}.…\n][{CLOSERS}]*\s*$")
 
 
 def ends_sentence(text: str) -> bool:
@@ -96,7 +96,7 @@ def ends_sentence(text: str) -> bool:
 
 def is_question(sentence: str) -> bool:
     """Whether a sentence asks (ends with a question mark, closing quotes aside)."""
-    return sentence.rstrip().rstrip(_CLOSERS + " ！!").endswith(("？", "?"))
+    return sentence.rstrip().rstrip(CLOSERS + " ！!").endswith(("？", "?"))
 
 
 def split_sentences(text: str) -> list[str]:
