@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import time
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from qa.evaluate import evaluate_questions, load_questions
@@ -74,6 +76,24 @@ def main() -> None:
         metrics = evaluate_questions(service, load_questions(path), article=article)
         print(json.dumps({"set": name, **{k: metrics[k] for k in SHOWN},
                           "misses": metrics["failures"]}, ensure_ascii=False), flush=True)
+    print(json.dumps(latency(service, [q.question for q in load_questions(ARCHIVE_SET)])), flush=True)
+
+
+def latency(service, questions: list[str]) -> dict:
+    """A question's cost over the archive against its floor, the model's
+    embedding of it, taken in turns in this process (the answer cache emptied)."""
+    asked, embedded = [], []
+    for question in questions:
+        service.forget_answers()
+        started = time.perf_counter()
+        service.index.embed_query(question)
+        embedded.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        service.ask(question)
+        asked.append((time.perf_counter() - started) * 1000)
+    ask_p50, floor_p50 = float(np.median(asked)), float(np.median(embedded))
+    return {"ask_p50_ms": round(ask_p50, 1), "ask_p99_ms": round(float(np.percentile(asked, 99)), 1),
+            "embed_p50_ms": round(floor_p50, 1), "ask_over_floor": round(ask_p50 / floor_p50, 2)}
 
 
 if __name__ == "__main__":
