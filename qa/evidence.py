@@ -60,7 +60,7 @@ class TermWeights:
         if not words:
             return {}
         weights = {word: math.log(1 + self._index.size / ((df or self._parts_frequency(word)) + 0.5))
-                   for word, df in zip(words, self._index.bm25.document_frequencies(words), strict=True)}
+                   for word, df in zip(words, self._index.document_frequencies(words), strict=True)}
         if len(self._idf) + len(weights) > IDF_MEMO:  # a speed-up, not a vocabulary: keep it bounded
             self._idf.clear()
         self._idf.update(weights)
@@ -71,7 +71,7 @@ class TermWeights:
         jieba cut otherwise in the passages), the fewest passages that hold
         one of its parts: an upper bound of the passages that hold it."""
         parts = lexical_terms(self._index.tokenizer, word)
-        return min(self._index.bm25.document_frequencies(parts), default=0)
+        return min(self._index.document_frequencies(parts), default=0)
 
     def _text(self, row: int) -> str:
         """Passage `row`'s sentences (they cover every character but white
@@ -166,17 +166,17 @@ def confidence(index: Index, weights: TermWeights, query: Query, words: list[str
     """
     if not rows:
         return 0.0
-    best = float(index.dense.best_sentences(query, np.array(rows)).max())
+    best = float(index.best_sentence_cosines(query, np.array(rows)).max())
     read = rows[:LEXICAL_ROWS]
     if query.cross_lingual:
         share = found_share(query.text, [weights.text(r) for r in read], index.tokenizer.stopwords)
         if share is not None:
             return CROSS_LINGUAL_WEIGHT * share
-        return _on_scale(best, index.embedder.cross_lingual_cosines)
+        return _on_scale(best, index.cross_lingual_cosines)
     lexical = max(weights.loose_coverage(words, r) for r in read)
-    if index.embedder.answer_cosines is None:
+    if index.answer_cosines is None:
         return lexical
-    return 0.5 * lexical + 0.5 * _on_scale(best, index.embedder.answer_cosines)
+    return 0.5 * lexical + 0.5 * _on_scale(best, index.answer_cosines)
 
 
 def _on_scale(cosine: float, scale: tuple[float, float] | None) -> float:

@@ -27,12 +27,13 @@ from qa.retrieval import (
     ArticleTopics,
     BM25Retriever,
     DenseRetriever,
+    Hit,
     HybridRetriever,
     PhraseRetriever,
     Query,
     asks_for_code,
 )
-from qa.scope import ScopeTable
+from qa.scope import Scope, ScopeTable
 from qa.sparse import SparseIndex
 from qa.terms import phrase_terms, query_terms
 from qa.text import comparable, mostly_cjk, normalize
@@ -120,6 +121,36 @@ class Index:
                             np.load(folder / "passages.speakers.npy"))
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
                    bm25, phrases, dense, hybrid, np.load(folder / "sentences.where.npy"), start, scopes)
+
+    # --- what the answer's stages ask of an index (they use these, not its parts) ---
+    def search(self, query: Query, k: int, exhaustive: bool = False, scope: Scope | None = None) -> list[Hit]:
+        """The hybrid's best `k` passages of those `scope` allows (`qa.scope`)."""
+        within = self.scopes.rows(scope) if scope else None
+        return self.hybrid.search(query, k, exhaustive=exhaustive, within=within)
+
+    def document_frequencies(self, terms: list[str]) -> list[int]:
+        """How many passages hold each BM25 term."""
+        return self.bm25.document_frequencies(terms)
+
+    def passage_cosines(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        return self.dense.passage_cosines(query, rows)
+
+    def sentence_cosines(self, query: Query, rows: np.ndarray) -> list[np.ndarray]:
+        """For each of `rows`, the cosines of its sentences that have a vector (`sentence_numbers`)."""
+        return self.dense.sentence_cosines(query, rows)
+
+    def best_sentence_cosines(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        """Each passage's best cosine: its own or its best sentence's."""
+        return self.dense.best_sentences(query, rows)
+
+    @property
+    def answer_cosines(self) -> tuple[float, float] | None:
+        """The embedder's scale of cosines as evidence of an answer."""
+        return self.embedder.answer_cosines
+
+    @property
+    def cross_lingual_cosines(self) -> tuple[float, float] | None:
+        return self.embedder.cross_lingual_cosines
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_query(normalize(text))

@@ -108,9 +108,7 @@ class QAService:
 
         clock = time.perf_counter()
         # Answerability reads the best CONFIDENCE_ROWS passages, whatever top_k asks to show.
-        within = self.index.scopes.rows(scope) if scope else None
-        hits = self.index.hybrid.search(query, max(top_k, CONFIDENCE_ROWS), exhaustive=self.exhaustive,
-                                        within=within)
+        hits = self.index.search(query, max(top_k, CONFIDENCE_ROWS), exhaustive=self.exhaustive, scope=scope)
         timings["search"] = terms + _ms_since(clock)
 
         clock = time.perf_counter()
@@ -168,8 +166,8 @@ class QAService:
             return []
         index, wanted = self.index, np.array(rows, dtype=np.int64)
         out = []
-        for row, own, embedded in zip(rows, index.dense.passage_cosines(query, wanted).tolist(),
-                                      index.dense.sentence_cosines(query, wanted), strict=True):
+        for row, own, embedded in zip(rows, index.passage_cosines(query, wanted).tolist(),
+                                      index.sentence_cosines(query, wanted), strict=True):
             cosines = np.full(len(index.passages[row].sentences), own, dtype=np.float32)
             cosines[index.sentence_numbers(row)] = embedded
             out.append(tuple(cosines.tolist()))
