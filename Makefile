@@ -60,8 +60,8 @@ serve:  ## serve the existing index
 test: install-test lint  ## run the whole test suite (and the lint)
 	$(PY) -m pytest -q
 
-test-fast:  ## unit tests only (no real model, no browser, not the real archive)
-	$(PY) -m pytest -q -m "not model and not browser and not archive"
+test-fast:  ## unit tests only (no real model, no browser, not the real archive, no load test): under a minute
+	$(PY) -m pytest -q -m "not model and not browser and not archive and not slow"
 
 lint: $(INSTALLED_TEST)  ## ruff, and the layers of pyproject.toml's [tool.importlinter] (lint-imports)
 	$(VENV)/bin/ruff check qa embeddings api tests bench

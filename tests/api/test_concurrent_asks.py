@@ -21,6 +21,7 @@ import qa.evidence
 from qa.service import QAService
 
 THREADS = 16
+pytestmark = pytest.mark.slow  # seconds of load by design: make test runs it, make test-fast does not
 SECONDS = 10.0
 QUESTIONS_EACH = 40
 # Words jieba keeps whole, most of which no fixture passage holds: each
