@@ -24,14 +24,14 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 _HEADER_LINE = re.compile(r"\[#\]:[ \t]*([^\s:：]+)[ \t]*[:：]?[ \t]*(?:\((.*)\)|\"(.*)\"|(.*?))[ \t]*$")
-_CREDIT_LINE = re.compile(r"(via|作者|原作者|译者|校对|选题)[ \t]*[:：][ \t]*(.+?)[ \t]*$", re.IGNORECASE)
+_CREDIT_LINE = re.compile(r"(via|作者|原作者|译者|校对)[ \t]*[:：][ \t]*(.+?)[ \t]*$", re.IGNORECASE)
 _CREDIT_LINES_FROM_END = 60  # where a credit block is looked for
 _LINK = re.compile(r"!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")  # [text](url) or [text][ref]
 _URL = re.compile(r"https?://\S+")
 _FOLDER_MONTH = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])")
 _FILE_DAY = re.compile(r"((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=[ _-])")
 _CREDIT_KEYS = {"via": "via", "作者": "author", "原作者": "author", "译者": "translator",
-                "校对": "proofreader", "选题": "selector"}
+                "校对": "proofreader"}
 _HEADER_KEYS = {"url": "url", "via": "via", "author": "author", "作者": "author",
                 "translator": "translator", "reviewer": "proofreader", "subject": "subject",
                 "date": "date"}
