@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from qa.answer import Answer, Citation, Turn
 from qa.records import ArticleInfo, PassageRecord
 from qa.scope import Scope
-from qa.service import MAX_TOP_K
+from qa.settings import MAX_TOP_K, default
 
 MAX_HISTORY_TURNS = 50
 
@@ -46,11 +46,11 @@ class AskRequest(BaseModel):
          "history": [{"role": "user", "content": "ACP 2.0 是什么？"}]},
     ]})
 
-    question: str = Field(description="1 to 500 characters after trimming (the limit is the "
-                                      "`max_question_chars` setting)")
+    question: str = Field(description=f"1 to {default('max_question_chars')} characters after trimming "
+                                      "(the limit is the `max_question_chars` setting)")
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K,
-                              description=f"passages to return, 1 to {MAX_TOP_K}; default 5 "
-                                          "(the `top_k` setting)")
+                              description=f"passages to return, 1 to {MAX_TOP_K}; default "
+                                          f"{default('top_k')} (the `top_k` setting)")
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS,
                                 description="earlier turns of the conversation, oldest first, so "
                                             "that a follow-up such as “它包含哪些子产品？” is understood")
@@ -86,7 +86,7 @@ class MarkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"question": "ACP 2.0 是什么？", "verdict": "passage", "passage_id": "article-id#p3"}]})
 
-    question: str = Field(min_length=1, max_length=500)
+    question: str = Field(min_length=1, max_length=default("max_question_chars"))
     verdict: Literal["passage", "unanswerable", "ignore"] = Field(
         description="`passage`: the answer is in `passage_id`; `unanswerable`: the articles do not "
                     "answer it; `ignore`: leave it out of the test questions")

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from qa.answer import MAX_TURN_CHARS, Answer, Citation, RankedPassage, Turn, said_by
 from qa.errors import QAError
-from qa.settings import Settings
+from qa.settings import MAX_TOP_K, Settings, settings_file
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 DEBUG = "QA_DEBUG"
@@ -71,17 +71,13 @@ def _settings() -> Settings:
         raise SettingsError(f"invalid settings (qa.yaml or QA_* variables): {problems}. Fix them and "
                             f"run the command again (the README's Configuration lists them)") from exc
     except yaml.YAMLError as exc:
-        raise SettingsError(f"the settings file {_settings_file()} is not valid YAML ({_one_line(exc)}): "
+        raise SettingsError(f"the settings file {settings_file()} is not valid YAML ({_one_line(exc)}): "
                             f"fix it, or move it away to use the defaults") from exc
     except (TypeError, ValueError) as exc:  # the file is YAML, but a list or a scalar
-        raise SettingsError(f"the settings file {_settings_file()} is not a mapping of settings: write "
+        raise SettingsError(f"the settings file {settings_file()} is not a mapping of settings: write "
                             f"one `name: value` line per setting") from exc
     except QAError as exc:
         raise SettingsError(str(exc)) from exc
-
-
-def _settings_file() -> str:
-    return os.environ.get("QA_CONFIG", "qa.yaml")
 
 
 def _fail(message: str) -> None:
@@ -158,8 +154,6 @@ def _where(args: argparse.Namespace) -> dict:
 
 
 def _top_k(text: str) -> int:
-    from qa.service import MAX_TOP_K  # here: `qa --help` need not load the service
-
     if not text.isdigit() or not 1 <= int(text) <= MAX_TOP_K:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of passages: give a number from 1 to "
                                          f"{MAX_TOP_K}")

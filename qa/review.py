@@ -18,7 +18,8 @@ import yaml
 
 from qa.errors import PassageNotFoundError, QAError
 from qa.questionlog import Entry, Mark, QuestionLog, Verdict
-from qa.service import MAX_TOP_K, QAService
+from qa.service import QAService
+from qa.settings import MAX_TOP_K
 from qa.text import comparable
 
 SIMILAR = 0.6

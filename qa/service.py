@@ -21,9 +21,9 @@ from qa.index import Index
 from qa.records import ArticleInfo, PassageRecord
 from qa.retrieval import Hit, Query
 from qa.scope import Scope
+from qa.settings import MAX_TOP_K, default
 from qa.text import comparable, split_sentences
 
-MAX_TOP_K = 20
 WARM_UP_QUESTIONS = ("ACP 2.0 是什么？", "What is ACP 2.0?")
 CONFIDENCE_ROWS = 5
 EVERYWHERE = Scope()  # every passage may answer
@@ -41,8 +41,9 @@ _NOT_ANAPHORA = re.compile(r"应该|活该|其他|其它|其实|其余|尤其|�
 
 
 class QAService:
-    def __init__(self, index: Index, max_question_chars: int = 500, default_top_k: int = 5,
-                 answer_threshold: float = 0.45, cache_size: int = 1024, exhaustive: bool = False,
+    def __init__(self, index: Index, max_question_chars: int = default("max_question_chars"),
+                 default_top_k: int = default("top_k"), answer_threshold: float = default("answer_threshold"),
+                 cache_size: int = 1024, exhaustive: bool = False,
                  example_questions: Sequence[str] = ()):
         self.index = index
         # Questions to suggest: the settings' own, else those the articles' front matter names.

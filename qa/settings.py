@@ -23,6 +23,7 @@ from pydantic_settings import (
 from qa.errors import QAError
 
 DEFAULT_CONFIG = Path("qa.yaml")
+MAX_TOP_K = 20  # the most passages one question may ask for (the service, the API and the CLI hold to it)
 
 
 class SettingsFileError(QAError):
@@ -61,7 +62,7 @@ class Settings(BaseSettings):
     )
 
     # Answers
-    top_k: int = Field(5, ge=1, le=20, description="passages returned when a request does not say")
+    top_k: int = Field(5, ge=1, le=MAX_TOP_K, description="passages returned when a request does not say")
     max_question_chars: int = Field(500, ge=1, description="longer questions are refused")
     example_questions: list[str] = Field(
         default_factory=list, description="questions about your articles that the demo page offers, the "
@@ -136,7 +137,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config = Path(os.environ.get("QA_CONFIG", DEFAULT_CONFIG))
+        config = settings_file()
         if "QA_CONFIG" in os.environ and not config.is_file():
             raise SettingsFileError(
                 f"QA_CONFIG names {config}, which is not a file: point it at your YAML "
@@ -146,6 +147,18 @@ class Settings(BaseSettings):
         if config.is_file():
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
         return tuple(sources)
+
+
+def settings_file() -> Path:
+    """The YAML settings file read: QA_CONFIG's, else ./qa.yaml (which may not exist)."""
+    return Path(os.environ.get("QA_CONFIG", DEFAULT_CONFIG))
+
+
+def default(name: str) -> Any:
+    """The default of the setting `name`, for the code that takes the value
+    as a parameter (the chunker, the service, the API's schema), so that
+    each default is written once, here."""
+    return Settings.model_fields[name].get_default(call_default_factory=True)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -31,6 +31,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from qa.ingest.articles import Article
 from qa.ingest.boilerplate import Boilerplate
 from qa.ingest.turns import is_turn
+from qa.settings import default
 from qa.text import ends_sentence, sentence_spans
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")  # a line break in a block's text, with the white space around it
@@ -41,8 +42,8 @@ _LEADS_IN = ("：", ":")
 
 @dataclass(frozen=True)
 class ChunkSettings:
-    max_chars: int = 800
-    min_chars: int = 20
+    max_chars: int = default("max_passage_chars")
+    min_chars: int = default("min_passage_chars")
 
 
 @dataclass

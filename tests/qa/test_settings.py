@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from qa.settings import Settings, SettingsFileError
+from qa.ingest.chunker import ChunkSettings
+from qa.service import QAService
+from qa.settings import Settings, SettingsFileError, default
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +36,23 @@ def test_defaults() -> None:
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.site_url == "https://linux.cn"
     assert not settings.slack_enabled
+
+
+def test_the_code_takes_its_defaults_from_the_settings() -> None:
+    settings = Settings()
+    assert ChunkSettings() == ChunkSettings(settings.max_passage_chars, settings.min_passage_chars)
+    service = inspect.signature(QAService).parameters
+    assert (service["max_question_chars"].default, service["default_top_k"].default,
+            service["answer_threshold"].default) == (
+        settings.max_question_chars, settings.top_k, settings.answer_threshold)
+    # The API's schema: tests/api/test_schemas.py.
+
+
+def test_a_default_is_the_settings_class_s_not_the_environment_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_TOP_K", "3")
+    (Path.cwd() / "qa.yaml").write_text("max_question_chars: 100\n", encoding="utf-8")
+    assert (Settings().top_k, Settings().max_question_chars) == (3, 100)
+    assert (default("top_k"), default("max_question_chars"), default("cors_origins")) == (5, 500, [])
 
 
 def test_environment_variables_use_the_qa_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
