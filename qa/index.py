@@ -24,6 +24,7 @@ from qa.manifest import check_built_with, read_manifest, verify_files
 from qa.passage_store import PassageStore
 from qa.records import ArticleInfo
 from qa.retrieval import (
+    HYBRID_WEIGHTS,
     ArticleTopics,
     BM25Retriever,
     DenseRetriever,
@@ -39,10 +40,6 @@ from qa.terms import phrase_terms, query_terms
 from qa.text import comparable, mostly_cjk, normalize
 from qa.tokenize import Tokenizer
 from qa.turn_ranking import TurnTable
-
-# The hybrid's weights, chosen on CMRC 2018 trial and DRCD dev (thousands of
-# questions) and checked on corpus/questions.yaml; see the README's table.
-HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
 
 
 @dataclass

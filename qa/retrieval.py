@@ -318,6 +318,12 @@ def minmax(scores: np.ndarray) -> np.ndarray:
     return (scores - low) / (high - low)
 
 
+# The hybrid's weights, by part, chosen on CMRC 2018 trial and DRCD dev
+# (thousands of questions) and checked on corpus/questions.yaml; see the
+# README's table. The index (`qa.index`) gives each part its weight.
+HYBRID_WEIGHTS = {"bm25": 0.425, "phrases": 0.15, "dense": 0.425}
+
+
 class HybridRetriever:
     """Weighted sum of the min-max normalised scores of its parts over the
     union of their candidates, with interview turns applied when given
