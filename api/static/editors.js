@@ -16,6 +16,9 @@
   var status = document.getElementById("status");
   var list = document.getElementById("groups");
 
+  /* el() and safeUrl() are widget.js's, copied word for word: the widget is
+   * embedded with one script tag and so loads no shared file, and this page
+   * does not load the widget. tests/api/test_pages.py checks the copies match. */
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });

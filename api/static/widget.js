@@ -123,6 +123,10 @@
     "@media (max-width:480px){.panel{left:8px;right:8px;bottom:64px;width:auto;height:calc(100vh - 80px)}.toggle{right:8px;bottom:8px}}",
   ].join("\n");
 
+  /* el() and safeUrl() stand word for word in editors.js as well, on
+   * purpose: other sites embed this widget with one script tag, so it loads
+   * no file of ours beside itself, and the editors' page does not load the
+   * widget. tests/api/test_pages.py checks that the two copies stay the same. */
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 TEA_P1 = {
@@ -42,21 +43,16 @@ def test_passage_by_path_form(client: TestClient):
     assert response.json() == TEA_P1
 
 
-def test_unknown_passage_is_404(client: TestClient, error_body):
-    response = client.get("/api/passages/tea%23p99")
+@pytest.mark.parametrize(("path", "passage_id"), [
+    ("/api/passages/tea%23p99", "tea#p99"),
+    ("/api/passages/coffee/p1", "coffee#p1"),  # the path form
+], ids=["encoded-hash", "path-form"])
+def test_unknown_passage_is_404(client: TestClient, error_body, path: str, passage_id: str):
+    response = client.get(path)
 
     assert response.status_code == 404
     assert response.json() == error_body(404, "passage_not_found", (
-        "no passage with id 'tea#p99'. Ids look like 'article-id#p3'; "
-        "GET /api/articles lists the articles."))
-
-
-def test_unknown_passage_in_path_form_is_404(client: TestClient, error_body):
-    response = client.get("/api/passages/coffee/p1")
-
-    assert response.status_code == 404
-    assert response.json() == error_body(404, "passage_not_found", (
-        "no passage with id 'coffee#p1'. Ids look like 'article-id#p3'; "
+        f"no passage with id '{passage_id}'. Ids look like 'article-id#p3'; "
         "GET /api/articles lists the articles."))
 
 

@@ -91,6 +91,24 @@ def test_widget_script_is_served_from_the_package(client: TestClient):
     assert "attachShadow" in response.text
 
 
+def _function(script: str, name: str) -> str:
+    """The source of the top-level `function name(...)` of a static script:
+    from its first line to the first line that closes it (its indent, `}`)."""
+    lines = script.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(f"function {name}("))
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    end = lines.index(indent + "}", start)
+    return "\n".join(lines[start : end + 1])
+
+
+@pytest.mark.parametrize("name", ["el", "safeUrl"])
+def test_the_editors_page_keeps_the_widget_s_dom_helpers_word_for_word(client: TestClient, name: str):
+    # Copied, not shared: the widget is one self-contained script (see the comment above el()).
+    widget, editors = (client.get(f"/static/{script}").text for script in ("widget.js", "editors.js"))
+    assert "document.createElement" in _function(widget, "el")  # the slicing found the function
+    assert _function(editors, name) == _function(widget, name)
+
+
 def test_missing_static_file_is_404_with_the_error_body(client: TestClient, error_body):
     response = client.get("/static/nothing.js")
 
