@@ -102,10 +102,11 @@ def _is_name(word: str) -> bool:
 _QUOTED = re.compile(r"(“)([^”]*)(”?)|(「)([^」]*)(」?)|(\")([^\"]*)(\"?)", re.S)
 _OPENS_QUOTE = ("“", "「", '"')
 _LABEL = re.compile(r"\s*([^\s：:，,。！？“”\"]{1,12}(?: [A-Z][a-z]+){0,2})\s*[：:]\s*(?=\S)")
-ASKING_LABELS = frozenset({"问", "q", "提问", "记者", "主持人", "编者", "采访者", "小编",
-                           "interviewer", "host"})
+# A label that names no role or person, only which side speaks ("问：", "A:").
+_NAMELESS_ASKING = frozenset({"问", "q", "提问"})
 ANSWERING_LABELS = frozenset({"答", "a", "回答"})
-_NAMELESS_LABELS = frozenset({"问", "q", "提问", "答", "a", "回答"})
+_NAMELESS_LABELS = _NAMELESS_ASKING | ANSWERING_LABELS
+ASKING_LABELS = _NAMELESS_ASKING | {"记者", "主持人", "编者", "采访者", "小编", "interviewer", "host"}
 _ADVERBS = r"(?:接着|紧接着|随后|进一步|笑着|坦率地|同时|特别|再次|继续|一再|还|也|又|则|就|曾|都)*"
 _VERBS = (r"(?:(?:补充|解释|回忆|感慨|总结|笑)?说(?=[，,：:“\"])"
           r"|表示|认为|指出|介绍|坦言|强调|透露|提到|谈到|回答|直言|觉得|相信|告诉)")
