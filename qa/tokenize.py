@@ -88,8 +88,8 @@ class Tokenizer:
 
     @cached_property
     def stop_chars(self) -> frozenset[str]:
-        """Single characters that carry no topic (的, 是, 哪, 几, …)."""
-        return frozenset(w for w in self.stopwords if len(w) == 1) | frozenset("个些哪几么啥吗呢")
+        """Single characters that carry no topic (的, 是, 哪, 几, …): the stop words of one character."""
+        return frozenset(w for w in self.stopwords if len(w) == 1)
 
     def tokens(self, text: str) -> list[str]:
         return list(self._cut(normalize(text).lower()))
