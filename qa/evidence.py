@@ -13,7 +13,8 @@ import numpy as np
 from qa.crosslingual import found_share
 from qa.extract import asking_phrase
 from qa.index import Index
-from qa.retrieval import Query, lexical_terms
+from qa.retrieval import Query
+from qa.terms import lexical_terms
 from qa.text import CJK_CHAR, comparable, normalize
 
 # A Latin name with a version number ("ACP 3.0", "Helm v3") must match as a

@@ -25,6 +25,7 @@ from qa.passage_store import PassageStore
 from qa.records import ArticleInfo
 from qa.retrieval import (
     HYBRID_WEIGHTS,
+    ArticlePrior,
     ArticleTopics,
     BM25Retriever,
     DenseRetriever,
@@ -104,7 +105,8 @@ class Index:
         # Rows of an article are consecutive, and articles.json lists them in row order.
         starts = np.append(np.unique(np.load(folder / "passages.article_starts.npy")), passages.size)
         topics = ArticleTopics(starts[:-1], [comparable(a.title) for a in articles])
-        bm25 = BM25Retriever(SparseIndex.load(folder / "bm25"), topics)
+        words = SparseIndex.load(folder / "bm25")
+        bm25 = BM25Retriever(words, topics)
         phrases = PhraseRetriever(SparseIndex.load(folder / "phrases"))
         start = np.load(folder / "sentences.start.npy")
         dense = DenseRetriever(VectorMatrix.open(folder / "passages.i8", embedder.dim),
@@ -113,7 +115,8 @@ class Index:
         parts = {"bm25": bm25, "phrases": phrases, "dense": dense}
         turns = TurnTable(np.load(folder / "turns.asking.npy"), np.load(folder / "turns.answered_by.npy"))
         hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns,
-                                 code_only=np.load(folder / "passages.code.npy"))
+                                 code_only=np.load(folder / "passages.code.npy"),
+                                 articles=ArticlePrior(words, starts[:-1]))
         scopes = ScopeTable(articles, starts, json.loads((folder / "speakers.json").read_text("utf-8")),
                             np.load(folder / "passages.speakers.npy"))
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,

@@ -21,8 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from embeddings.store import VectorIndex, VectorMatrix
-from qa.sparse import Match, SparseIndex
-from qa.terms import lexical_terms, phrase_terms, query_terms  # noqa: F401 (qa.evidence imports them from here)
+from qa.sparse import Match, SparseIndex, idf
 from qa.text import normalize
 from qa.turn_ranking import TurnTable, answers_first, with_answers
 
@@ -133,6 +132,82 @@ class ArticleTopics:
         return scores
 
 
+# The article prior (`ArticlePrior`), chosen on the own question files and
+# the archive's (`make eval-archive`, seed beside lctt-2019): the share of the
+# fused score it adds at most, how many of the best articles give all their
+# passages as candidates (and how many passages of each), the share of
+# articles past which a word names no article, and the posting-list entries
+# read for it.
+ARTICLE_WEIGHT = 0.3
+ARTICLES_SEARCHED = 3
+ARTICLE_ROWS = 400
+ARTICLE_WORD_SHARE = 0.2
+ARTICLE_POSTINGS = 100_000
+_NAME_TERM = re.compile(r"[a-z0-9]")
+
+
+@dataclass(frozen=True)
+class ArticlePrior:
+    """How strongly a question's words point to each article as a whole.
+
+    In an archive the passage that answers "陈恺之前在哪里工作？" need not name
+    陈恺: the article does, paragraph after paragraph, and a single paragraph
+    of another article that holds "之前" and "工作" should not outrank it. An
+    article scores as BM25 over articles: each word of the question, weighed
+    by how few articles hold it, counts by how many of the article's passages
+    hold it (saturating: n / (n + 1)). A word held by more than
+    ARTICLE_WORD_SHARE of the articles names none. A cross-lingual question
+    counts only its Latin words and numbers (product names that translations
+    keep: "Altair 8800", "FreeDOS"). With one article, every passage gets the
+    same prior and the ranking is unchanged.
+    """
+
+    index: SparseIndex
+    starts: np.ndarray  # first row of each article, in row order
+
+    def of_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The article of each of `rows`."""
+        return np.searchsorted(self.starts, rows, side="right") - 1
+
+    def scores(self, query: Query) -> np.ndarray:
+        """Each article's score for `query` (memoised on the query)."""
+        key = ("articles", id(self))
+        if key not in query.memo:
+            query.memo[key] = self._scores(query)
+        return query.memo[key]
+
+    def _scores(self, query: Query) -> np.ndarray:
+        count = len(self.starts)
+        terms = [t for t in query.terms if _NAME_TERM.search(t)] if query.cross_lingual else query.terms
+        scores = np.zeros(count, dtype=np.float32)
+        read = 0
+        for rows in self.index.posting_rows(terms):
+            read += len(rows)
+            if read > ARTICLE_POSTINGS:
+                break
+            held = np.bincount(self.of_rows(rows), minlength=count)
+            df = int(np.count_nonzero(held))
+            if df <= ARTICLE_WORD_SHARE * count:
+                scores += idf(df, count) * (held / (held + 1.0))
+        return scores
+
+    def leading_rows(self, query: Query) -> np.ndarray:
+        """The passages of the ARTICLES_SEARCHED best articles (the first
+        ARTICLE_ROWS of each), so that their answer can be scored although no
+        part named it."""
+        scores = self.scores(query)
+        best = [a for a in top_positions(scores, ARTICLES_SEARCHED).tolist() if scores[a] > 0]
+        ends = np.append(self.starts[1:], self.index.size)
+        rows = [np.arange(self.starts[a], min(ends[a], self.starts[a] + ARTICLE_ROWS)) for a in best]
+        return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+
+    def weights(self, query: Query, rows: np.ndarray) -> np.ndarray:
+        """The prior of each of `rows`, 0 to 1: its article's score over the best's."""
+        scores = self.scores(query)[self.of_rows(rows)]
+        high = float(scores.max()) if len(scores) else 0.0
+        return scores / high if high > 0 else np.zeros(len(rows), dtype=np.float32)
+
+
 class BM25Retriever:
     """BM25 over the question's lexical terms (`SparseIndex`); with
     `topics`, a passage inherits its article's title words (`ArticleTopics`)."""
@@ -204,8 +279,9 @@ class DenseRetriever:
     similarity of its best sentence: a paragraph that answers in one sentence
     among unrelated ones otherwise scores too low.
 
-    Candidates come from the passage vectors' FAISS index; scores are exact,
-    from the float16 vectors of the passages and of their sentences.
+    Candidates come from the passage vectors' FAISS index (float16); scores
+    are exact, from the 8-bit vectors of the passages and of their sentences
+    (`VectorMatrix`).
     """
 
     reads_words = False
@@ -330,14 +406,18 @@ class HybridRetriever:
     (`qa.turn_ranking.answers_first`: an answer ranks above the question that asks
     it). A cross-lingual query leaves out the parts that read words: a stray
     Latin name they match ("Kubernetes" in an English question) would be
-    stretched by min-max into noise."""
+    stretched by min-max into noise. With `articles` (`ArticlePrior`), the
+    passages of the articles the question's words point to are candidates
+    too, and each passage gains up to ARTICLE_WEIGHT by its article's score."""
 
     def __init__(self, parts: Sequence[tuple[Retriever, float]], turns: TurnTable | None = None,
-                 candidates: int = CANDIDATES, code_only: np.ndarray | None = None):
+                 candidates: int = CANDIDATES, code_only: np.ndarray | None = None,
+                 articles: ArticlePrior | None = None):
         self.parts = list(parts)
         self.turns = turns
         self.candidates = candidates
         self.code_only = code_only  # per row: the passage is code alone, no prose
+        self.articles = articles
 
     def _active(self, query: Query) -> list[tuple[Retriever, float]]:
         return [(part, weight) for part, weight in self.parts
@@ -354,6 +434,8 @@ class HybridRetriever:
             return self._answerable(query, within)
         wanted = self.candidates if within is None else self.candidates * SCOPE_POOL
         found = [part.candidates(query, wanted) for part, _ in self._active(query)]
+        if self.articles is not None and within is None:
+            found.append(self.articles.leading_rows(query))
         rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         rows = rows if self.turns is None else with_answers(rows, self.turns)
         return self._answerable(query, rows if within is None else np.intersect1d(rows, within))
@@ -372,6 +454,8 @@ class HybridRetriever:
         parts = self._active(query)
         fused = sum(weight * minmax(part.score_rows(query, rows)) for part, weight in parts)
         fused = np.asarray(fused, dtype=np.float32) / sum(w for _, w in parts)
+        if self.articles is not None:
+            fused = fused + ARTICLE_WEIGHT * self.articles.weights(query, rows)
         if self.turns is not None:
             fused = answers_first(rows, fused, self.turns)
         return top_hits(fused, k, rows)

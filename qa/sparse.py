@@ -274,6 +274,14 @@ class SparseIndex:
         for start, end in zip(indptr[cols].tolist(), indptr[cols + 1].tolist(), strict=True):
             yield indices[start:end], data[start:end]
 
+    def posting_rows(self, terms: Iterable[str]) -> Iterator[np.ndarray]:
+        """The rows (sorted) holding each of `terms` the index holds, the
+        shortest list first."""
+        cols = np.array(self.columns(terms), dtype=np.int64)
+        lengths = self.indptr[cols + 1] - self.indptr[cols]
+        for rows, _ in self._postings(cols[np.argsort(lengths, kind="stable")]):
+            yield rows
+
     def _joined(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The posting lists of `cols` one after another: rows and scores."""
         lists = list(self._postings(cols))

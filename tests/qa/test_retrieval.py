@@ -11,6 +11,7 @@ import pytest
 from embeddings.base import l2_normalize
 from embeddings.store import VectorIndex, VectorMatrix
 from qa.retrieval import (
+    ArticlePrior,
     ArticleTopics,
     BM25Retriever,
     DenseRetriever,
@@ -453,3 +454,65 @@ def test_a_passage_inherits_its_articles_title_words(tmp_path: Path) -> None:
     scores = inherited.score_rows(query, rows)
     assert int(np.argmax(scores[:3])) == 1  # the row about the question's own words
     assert scores[1] > scores[3]  # the same words, in the article the title names
+
+
+# Article 0 (rows 0-2) is about 陈恺, and its answer (row 2) does not name him;
+# article 1 (row 3) holds the question's common words, article 2 (row 4) the
+# same words as the answer; articles 3-9 are others, all holding 其他.
+ARCHIVE = [["陈恺", "灵雀云"], ["陈恺", "创业"], ["之前", "微软"], ["之前", "工作", "公司"], ["之前", "微软"],
+           *[[f"话题{i}", "其他"] for i in range(7)]]
+
+
+@pytest.fixture()
+def prior(tmp_path: Path) -> ArticlePrior:
+    return ArticlePrior(_sparse(ARCHIVE, tmp_path), np.array([0, *range(3, 12)]))
+
+
+def test_article_prior_points_to_the_article_that_names_the_subject(prior: ArticlePrior) -> None:
+    scores = prior.scores(Query("陈恺之前在哪里工作？", ["陈恺", "之前", "工作"]))
+    assert int(np.argmax(scores)) == 0
+    assert scores[0] > scores[1] > 0
+    assert not scores[3:].any()
+    np.testing.assert_allclose(prior.weights(Query("q", ["陈恺", "之前", "工作"]), np.array([2, 3, 5])),
+                               scores[[0, 1, 3]] / scores[0])
+
+
+def test_a_word_most_articles_hold_names_none(prior: ArticlePrior) -> None:
+    assert not prior.scores(Query("其他", ["其他"])).any()
+
+
+def test_a_cross_lingual_question_counts_only_its_latin_words(tmp_path: Path) -> None:
+    docs = [["freedos", "项目"], ["宣布", "日期"], *[[f"话题{i}"] for i in range(6)]]
+    prior = ArticlePrior(_sparse(docs, tmp_path), np.array([0, 1, *range(2, 8)]))
+    english = Query("When was FreeDOS announced?", ["freedos", "宣布"], cross_lingual=True)
+    assert int(np.argmax(prior.scores(english))) == 0
+    assert prior.scores(english)[1] == 0  # 宣布 is no word of an English question
+
+
+def test_the_best_articles_give_all_their_passages_as_candidates(prior: ArticlePrior) -> None:
+    query = Query("陈恺之前在哪里工作？", ["陈恺", "之前", "工作"])
+    rows = prior.leading_rows(query).tolist()
+    # Whole: the articles of 陈恺 and of 工作; 之前 is in 3 of the 10 articles,
+    # past ARTICLE_WORD_SHARE, and names none, so article 2 (row 4) is no candidate.
+    assert rows == [0, 1, 2, 3]
+    assert len(prior.leading_rows(Query("q", ["陈恺"]))) == 3
+    assert prior.leading_rows(Query("q", ["unknown"])).tolist() == []
+
+
+def test_the_prior_lifts_the_named_articles_answer_over_the_same_words_elsewhere(prior: ArticlePrior) -> None:
+    bm25 = BM25Retriever(prior.index)
+    query = Query("陈恺之前在哪里工作？", ["陈恺", "之前", "工作"])
+    plain = bm25.score_rows(query, np.array([2, 4]))
+    assert plain[0] == plain[1]  # the answer and its twin in article 2
+    scores = {h.row: h.score for h in HybridRetriever([(bm25, 1.0)], articles=prior).search(query, 5)}
+    assert scores[2] > scores[4]
+    assert HybridRetriever([(bm25, 1.0)], candidates=1, articles=prior).rows(query).tolist() == [0, 1, 2, 3]
+
+
+def test_with_one_article_the_prior_changes_no_ranking(tmp_path: Path) -> None:
+    index = _sparse(DOCS, tmp_path)
+    bm25 = BM25Retriever(index)
+    query = Query("q", ["kubernetes", "工具"])
+    with_prior = HybridRetriever([(bm25, 1.0)], articles=ArticlePrior(index, np.array([0])))
+    without = HybridRetriever([(bm25, 1.0)])
+    assert [h.row for h in with_prior.search(query, 4)] == [h.row for h in without.search(query, 4)]
