@@ -128,9 +128,14 @@ class Index:
         within = self.scopes.rows(scope) if scope else None
         return self.hybrid.search(query, k, exhaustive=exhaustive, within=within)
 
-    def document_frequencies(self, terms: list[str]) -> list[int]:
-        """How many passages hold each BM25 term."""
-        return self.bm25.document_frequencies(terms)
+    def document_frequencies(self, terms: list[str], within: tuple[int, int] | None = None) -> list[int]:
+        """How many passages hold each BM25 term (of rows [start, end) `within`)."""
+        return self.bm25.document_frequencies(terms, within)
+
+    def article_rows(self, row: int) -> tuple[int, int]:
+        """The rows [start, end) of the article that holds passage `row`."""
+        articles = self.hybrid.articles
+        return (0, self.size) if articles is None else articles.bounds(row)
 
     def passage_cosines(self, query: Query, rows: np.ndarray) -> np.ndarray:
         return self.dense.passage_cosines(query, rows)

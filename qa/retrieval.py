@@ -169,6 +169,12 @@ class ArticlePrior:
         """The article of each of `rows`."""
         return np.searchsorted(self.starts, rows, side="right") - 1
 
+    def bounds(self, row: int) -> tuple[int, int]:
+        """The rows [start, end) of the article that holds `row`."""
+        article = int(self.of_rows(np.array([row]))[0])
+        end = int(self.starts[article + 1]) if article + 1 < len(self.starts) else self.index.size
+        return int(self.starts[article]), end
+
     def scores(self, query: Query) -> np.ndarray:
         """Each article's score for `query` (memoised on the query)."""
         key = ("articles", id(self))
@@ -252,8 +258,8 @@ class BM25Retriever:
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)
 
-    def document_frequencies(self, terms: list[str]) -> list[int]:
-        return self._index.document_frequencies(terms)
+    def document_frequencies(self, terms: list[str], within: tuple[int, int] | None = None) -> list[int]:
+        return self._index.document_frequencies(terms, within)
 
 
 class PhraseRetriever(BM25Retriever):

@@ -324,12 +324,20 @@ class SparseIndex:
         held = indices[at] == rows
         return np.where(held, data[at], 0).sum(axis=0, dtype=np.float32)
 
-    def document_frequencies(self, terms: Sequence[str]) -> list[int]:
-        """The passages that hold each of `terms` (0 for a term the index lacks)."""
+    def document_frequencies(self, terms: Sequence[str], within: tuple[int, int] | None = None) -> list[int]:
+        """The passages that hold each of `terms` (0 for a term the index
+        lacks); with `within`, those among rows [start, end)."""
         found = self._columns(terms)
         cols = np.array([found[term] for term in terms], dtype=np.int64)
         indptr = self.indptr
-        return np.where(cols >= 0, indptr[cols + 1] - indptr[cols], 0).tolist()
+        if within is None:
+            return np.where(cols >= 0, indptr[cols + 1] - indptr[cols], 0).tolist()
+        start, end = within
+        counts = []
+        for col in cols.tolist():
+            rows = self.indices[indptr[col]:indptr[col + 1]] if col >= 0 else self.indices[:0]
+            counts.append(int(rows.searchsorted(end) - rows.searchsorted(start)))
+        return counts
 
 
 def idf(df: int, n: int) -> float:

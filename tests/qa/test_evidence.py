@@ -5,6 +5,7 @@ test_quality with the real model)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,19 @@ def test_an_interviewees_own_words_hold_his_name(tmp_path_factory: pytest.TempPa
     assert weights.loose_coverage(["林晓峰", "flink"], spoken) == 1.0
     narrated = next(r for r in range(weights._index.size) if passages[r].speaker is None)
     assert "林晓峰" not in weights.text(narrated)
+
+
+def test_a_title_word_weighs_halfway_to_its_weight_inside_the_article(fixture_service: QAService) -> None:
+    # 茶 is in the tea interview's title (茶馆访谈) and in most of its paragraphs:
+    # beside other articles it is rare, inside its own article it says little.
+    index, weights = fixture_service.index, TermWeights(fixture_service.index)
+    tea = next(row for row in range(index.size) if index.passages[row].article_id == "tea")
+    start, end = index.article_rows(tea)
+    assert index.passages[start].article_id == index.passages[end - 1].article_id == "tea"
+    inside = math.log(1 + (end - start) / (index.document_frequencies(["茶"], (start, end))[0] + 0.5))
+    title_word, other = weights.weights_in(["茶", "龙井"], tea)
+    assert title_word == pytest.approx((weights.idf("茶") + inside) / 2)
+    assert title_word < weights.idf("茶")
+    assert other == weights.idf("龙井")  # not a word of the title
+    cloud = next(row for row in range(index.size) if index.passages[row].article_id == "cloud-native")
+    assert weights.weights_in(["茶"], cloud) == [weights.idf("茶")]  # not that article's title

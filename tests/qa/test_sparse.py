@@ -121,3 +121,10 @@ def test_the_files_are_plain_npy_read_memory_mapped(tmp_path: Path, docs: list[l
     for name, array in arrays.items():
         np.testing.assert_array_equal(array, np.load(tmp_path / name))  # numpy reads them as they are
         assert isinstance(array.base.obj, mmap.mmap) and not array.flags.writeable  # mapped, not copied
+
+
+def test_document_frequency_within_a_range_of_rows(tmp_path: Path) -> None:
+    index = _build(tmp_path, [["茶"], ["茶", "龙井"], ["云南"], ["茶"]], 2, 10**9)
+    assert index.document_frequencies(["茶", "龙井", "咖啡"], (1, 3)) == [1, 1, 0]
+    assert index.document_frequencies(["茶"], (0, 4)) == index.document_frequencies(["茶"]) == [3]
+    assert index.document_frequencies(["茶"], (2, 3)) == [0]
