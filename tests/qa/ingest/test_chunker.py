@@ -313,6 +313,22 @@ def test_autolinks_are_links() -> None:
     assert passages[0].links == ["https://github.com/alauda/kube-ovn"]
 
 
+def test_link_definitions_with_titles_commonmark_cannot_parse_make_no_passage() -> None:
+    # As in the 2019 archive: a title with nested parentheses made this
+    # definition, and every one below it, a paragraph of URLs, and the image
+    # that uses [14] its literal source.
+    body = ("看看[官方键盘][9]。\n\n![Raspberry Pi 4 with 4GB of RAM][14]\n\n"
+            "树莓派 4 的性能令人印象深刻。\n\n"
+            "[9]: https://example.org/keyboard.jpg (Official keyboard (with YubiKey plugged in) and mouse.)\n"
+            "[14]: https://example.org/ram.jpg (Raspberry Pi 4 with 4GB of RAM)\n\n"
+            "```\n[1]: https://example.org (code keeps its lines (all of them))\n```\n")
+    passages = _chunk(body)
+    assert [p.text for p in passages] == [
+        "看看官方键盘。树莓派 4 的性能令人印象深刻。",  # two short paragraphs, joined
+        "[1]: https://example.org (code keeps its lines (all of them))"]
+    assert passages[0].links == ["https://example.org/keyboard.jpg"]
+
+
 def test_code_span_covers_the_fences() -> None:
     body = "```\necho hello world, this is code\n```\n"
     article = _article(body)
