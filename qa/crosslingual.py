@@ -118,6 +118,37 @@ def _forms(word: str) -> set[str]:
     return forms
 
 
+# An English question's words that ask rather than name, and the most
+# renderings a word may have and still point to an article ("work" has 60).
+_ASKING = frozenset({"what", "which", "who", "whom", "whose", "how", "why", "when", "where", "did",
+                     "does", "do", "is", "are", "was", "were", "can", "could", "would", "should", "will",
+                     "with", "from", "into", "about", "this", "that", "their", "they", "there"})
+MAX_ARTICLE_RENDERINGS = 30
+_NAME = re.compile(r"\b(?:[A-Za-z]*\d[\w.]*|[A-Z]{2,}\w*)")
+
+
+def article_words(question: str) -> tuple[list[str], list[frozenset[str]]]:
+    """What of an English question can name a Chinese article: its names as
+    written (a capitalised word past the first, a word with a digit, an
+    acronym: "FreeDOS", "8800", "RFC"; translations keep them), lower-cased
+    as the index holds them, and the Chinese renderings of each of its other
+    words (创始人, 创办人… for "founders"). Common English words ("before",
+    "work") are left out as written: code and untranslated lines hold them
+    everywhere."""
+    tokens = _WORD.findall(question)
+    names = {t.lower() for t in tokens[1:] if t[0].isupper()} | {m.lower() for m in _NAME.findall(question)}
+    lexicon = dictionary()
+    renderings = []
+    for token in tokens:
+        word = token.lower()
+        if word in names or word in _ASKING or word in _FRAMING or word in _GLOSS_FILLER or len(word) < 3:
+            continue
+        found = lexicon.translations(word)
+        if 0 < len(found) <= MAX_ARTICLE_RENDERINGS:
+            renderings.append(found)
+    return sorted(names), renderings
+
+
 def found_share(question: str, texts: list[str], stopwords: frozenset[str]) -> float | None:
     """The weighted share of the question's English words that `texts`
     (comparable form) hold, 0 when it names something they never do, None

@@ -13,14 +13,16 @@ against (`qa eval --exhaustive`).
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from embeddings.store import VectorIndex, VectorMatrix
+from qa.crosslingual import article_words
 from qa.sparse import Match, SparseIndex, idf
 from qa.text import normalize
 from qa.turn_ranking import TurnTable, answers_first, with_answers
@@ -143,7 +145,6 @@ ARTICLES_SEARCHED = 3
 ARTICLE_ROWS = 400
 ARTICLE_WORD_SHARE = 0.2
 ARTICLE_POSTINGS = 100_000
-_NAME_TERM = re.compile(r"[a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -157,9 +158,9 @@ class ArticlePrior:
     by how few articles hold it, counts by how many of the article's passages
     hold it (saturating: n / (n + 1)). A word held by more than
     ARTICLE_WORD_SHARE of the articles names none. A cross-lingual question
-    counts only its Latin words and numbers (product names that translations
-    keep: "Altair 8800", "FreeDOS"). With one article, every passage gets the
-    same prior and the ranking is unchanged.
+    counts its names as written (translations keep "Altair 8800", "FreeDOS")
+    and the Chinese renderings of its other words. With one article, every
+    passage gets the same prior and the ranking is unchanged.
     """
 
     index: SparseIndex
@@ -183,19 +184,41 @@ class ArticlePrior:
         return query.memo[key]
 
     def _scores(self, query: Query) -> np.ndarray:
-        count = len(self.starts)
-        terms = [t for t in query.terms if _NAME_TERM.search(t)] if query.cross_lingual else query.terms
-        scores = np.zeros(count, dtype=np.float32)
-        read = 0
+        if query.cross_lingual:
+            return self._cross_lingual_scores(query)
+        scores = np.zeros(len(self.starts), dtype=np.float32)
+        for term_scores in self._term_scores(query.terms):
+            scores += term_scores
+        return scores
+
+    def _cross_lingual_scores(self, query: Query) -> np.ndarray:
+        """An English question over Chinese articles: its names as written,
+        and for each other word its best-scoring Chinese rendering, weighed
+        less the more renderings it has (`qa.crosslingual.article_words`)."""
+        names, renderings = article_words(query.text)
+        scores = np.zeros(len(self.starts), dtype=np.float32)
+        for term_scores in self._term_scores([t for t in query.terms if t in names]):
+            scores += term_scores
+        for chinese in renderings:
+            best = np.zeros(len(self.starts), dtype=np.float32)
+            for term_scores in self._term_scores(sorted(chinese)):
+                best = np.maximum(best, term_scores)
+            scores += best / math.log(2 + len(chinese))
+        return scores
+
+    def _term_scores(self, terms: Sequence[str]) -> Iterator[np.ndarray]:
+        """Each term's score of every article, the rarest first, until
+        ARTICLE_POSTINGS posting entries are read; a term more than
+        ARTICLE_WORD_SHARE of the articles hold scores nothing."""
+        count, read = len(self.starts), 0
         for rows in self.index.posting_rows(terms):
             read += len(rows)
             if read > ARTICLE_POSTINGS:
-                break
+                return
             held = np.bincount(self.of_rows(rows), minlength=count)
             df = int(np.count_nonzero(held))
             if df <= ARTICLE_WORD_SHARE * count:
-                scores += idf(df, count) * (held / (held + 1.0))
-        return scores
+                yield (idf(df, count) * (held / (held + 1.0))).astype(np.float32)
 
     def leading_rows(self, query: Query) -> np.ndarray:
         """The passages of the ARTICLES_SEARCHED best articles (the first

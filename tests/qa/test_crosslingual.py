@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.crosslingual import dictionary, found_share
+from qa.crosslingual import MAX_ARTICLE_RENDERINGS, article_words, dictionary, found_share
 from qa.text import comparable
 from qa.tokenize import Tokenizer
 
@@ -54,3 +54,18 @@ def test_plural_and_past_forms_find_their_renderings() -> None:
 def test_words_that_frame_the_question_are_left_out(stopwords: frozenset[str]) -> None:
     framed = "What is Docker called, according to the interview?"
     assert found_share(framed, [comparable("Docker 是一个容器引擎。")], stopwords) == 1.0
+
+
+@pytest.mark.parametrize(("question", "names", "rendered"), [
+    ("When was FreeDOS announced?", ["freedos"], "发布"),
+    ("How much did the Altair 8800 cost?", ["8800", "altair"], "代价"),
+    ("Which RFC defines HTTP/1.1?", ["1.1", "http", "rfc"], None),
+    ("Where did the founders of Alauda work before?", ["alauda"], "创始人"),
+])
+def test_article_words_are_names_as_written_and_renderings_of_the_rest(
+        question: str, names: list[str], rendered: str | None) -> None:
+    found, renderings = article_words(question)
+    assert found == names
+    if rendered:
+        assert any(rendered in chinese for chinese in renderings)
+    assert all(0 < len(chinese) <= MAX_ARTICLE_RENDERINGS for chinese in renderings)

@@ -481,12 +481,15 @@ def test_a_word_most_articles_hold_names_none(prior: ArticlePrior) -> None:
     assert not prior.scores(Query("其他", ["其他"])).any()
 
 
-def test_a_cross_lingual_question_counts_only_its_latin_words(tmp_path: Path) -> None:
-    docs = [["freedos", "项目"], ["宣布", "日期"], *[[f"话题{i}"] for i in range(6)]]
-    prior = ArticlePrior(_sparse(docs, tmp_path), np.array([0, 1, *range(2, 8)]))
-    english = Query("When was FreeDOS announced?", ["freedos", "宣布"], cross_lingual=True)
-    assert int(np.argmax(prior.scores(english))) == 0
-    assert prior.scores(english)[1] == 0  # 宣布 is no word of an English question
+def test_a_cross_lingual_question_counts_its_names_and_the_renderings_of_its_words(tmp_path: Path) -> None:
+    docs = [["freedos", "项目"], ["宣布", "日期"], ["before", "work"], *[[f"话题{i}"] for i in range(6)]]
+    prior = ArticlePrior(_sparse(docs, tmp_path), np.arange(9))
+    english = Query("When was FreeDOS announced before work?", ["freedos", "announced", "before", "work"],
+                    cross_lingual=True)
+    scores = prior.scores(english)
+    assert int(np.argmax(scores)) == 0  # the name, as written
+    assert 0 < scores[1] < scores[0]  # 宣布 renders "announced", one of its several renderings
+    assert scores[2] == 0  # common English words name no article: code and untranslated lines hold them
 
 
 def test_the_best_articles_give_all_their_passages_as_candidates(prior: ArticlePrior) -> None:
