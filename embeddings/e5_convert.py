@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -102,6 +103,8 @@ def _write_model(folder: Path, weights: Weights, e5: E5File) -> None:
 
         plain = path.with_suffix(".plain")
         onnx.save(build_graph(e5), plain)
+        # It warns that the graph's producer is not PyTorch's exporter: it fuses the graph all the same.
+        logging.getLogger(optimizer.__name__).setLevel(logging.ERROR)
         fused = optimizer.optimize_model(str(plain), model_type="bert", num_heads=e5.config.heads,
                                          hidden_size=e5.config.hidden, opt_level=0)
         fused.save_model_to_file(str(path))
@@ -128,6 +131,7 @@ def _write(target: Path, write) -> None:
     temporary = Path(name)
     try:
         write(temporary)
+        temporary.chmod(0o644)  # mkstemp's 0600 would keep other users' workers out of a shared cache
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
