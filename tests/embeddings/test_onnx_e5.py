@@ -63,7 +63,8 @@ def test_settings_select_the_onnx_engine_without_loading_it(tmp_path: Path) -> N
 # --- the real model ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def onnx_e5(tmp_path_factory: pytest.TempPathFactory) -> OnnxE5Embedder:
-    return OnnxE5Embedder(tmp_path_factory.mktemp("onnx-cache"), "q4", threads=1)
+    """As `qa` makes it with cache_dir QA_CACHE: converted into QA_CACHE/onnx-e5."""
+    return OnnxE5Embedder(tmp_path_factory.mktemp("qa-cache") / "onnx-e5", "q4", threads=1)
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +158,23 @@ def test_a_sentence_pooled_from_the_passage_is_close_to_the_sentence(onnx_e5: On
     assert pooled @ alone[1] > pooled @ alone[0]
     with pytest.raises(ValueError, match="no token overlaps"):
         states.pool(500, 600)
+
+
+@pytest.mark.model
+def test_qa_index_fans_out_over_onnx_engines(onnx_e5: OnnxE5Embedder) -> None:
+    """`qa index`'s embedder: one single-thread engine per worker, over the model in the cache."""
+    from embeddings.pool import FanOutEmbedder
+    from qa.runtime import make_index_embedder
+
+    onnx_e5.convert()
+    settings = Settings(embedder="onnx-e5", cache_dir=onnx_e5.folder.parent.parent, embed_workers=2)
+    embedder = make_index_embedder(settings)
+    try:
+        assert isinstance(embedder, FanOutEmbedder)
+        batches = [TEXTS[:4], TEXTS[4:]]
+        done = dict((tuple(batch), vectors) for batch, vectors in embedder.embed_document_batches(batches))
+        assert len(set(embedder.workers.pids())) == 2
+        for batch in batches:
+            np.testing.assert_allclose(done[tuple(batch)], embedder.local.embed_documents(batch), atol=1e-5)
+    finally:
+        embedder.close()
