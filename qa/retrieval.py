@@ -103,6 +103,11 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def articles_of(starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The article of each of `rows`, given each article's first row (`starts`, in row order)."""
+    return np.searchsorted(starts, rows, side="right") - 1
+
+
 @dataclass(frozen=True)
 class ArticleTopics:
     """Each article's title (comparable form) and its first row: which words
@@ -123,7 +128,7 @@ class ArticleTopics:
                   scores: np.ndarray) -> np.ndarray:
         """`scores` of `rows` with each article's title terms credited to all of
         its rows alike: as much as its best-scoring row among `rows` earns."""
-        articles = np.searchsorted(self.starts, rows, side="right") - 1
+        articles = articles_of(self.starts, rows)
         scores = scores.copy()
         for article in np.unique(articles):
             title_terms = [t for t in terms if t in self.titles[article]]
@@ -168,13 +173,16 @@ class ArticlePrior:
 
     def of_rows(self, rows: np.ndarray) -> np.ndarray:
         """The article of each of `rows`."""
-        return np.searchsorted(self.starts, rows, side="right") - 1
+        return articles_of(self.starts, rows)
+
+    def rows_of(self, article: int) -> tuple[int, int]:
+        """The rows [start, end) of `article`."""
+        end = int(self.starts[article + 1]) if article + 1 < len(self.starts) else self.index.size
+        return int(self.starts[article]), end
 
     def bounds(self, row: int) -> tuple[int, int]:
         """The rows [start, end) of the article that holds `row`."""
-        article = int(self.of_rows(np.array([row]))[0])
-        end = int(self.starts[article + 1]) if article + 1 < len(self.starts) else self.index.size
-        return int(self.starts[article]), end
+        return self.rows_of(int(self.of_rows(np.array([row]))[0]))
 
     def scores(self, query: Query) -> np.ndarray:
         """Each article's score for `query` (memoised on the query)."""
@@ -226,8 +234,8 @@ class ArticlePrior:
         part named it."""
         scores = self.scores(query)
         best = [a for a in top_positions(scores, ARTICLES_SEARCHED).tolist() if scores[a] > 0]
-        ends = np.append(self.starts[1:], self.index.size)
-        rows = [np.arange(self.starts[a], min(ends[a], self.starts[a] + ARTICLE_ROWS)) for a in best]
+        spans = [self.rows_of(article) for article in best]
+        rows = [np.arange(start, min(end, start + ARTICLE_ROWS)) for start, end in spans]
         return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
 
     def weights(self, query: Query, rows: np.ndarray) -> np.ndarray:
