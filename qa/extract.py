@@ -22,9 +22,11 @@ gold answer?) and checked on DRCD dev and on corpus/questions*.yaml:
   for "X 是什么", whether it opens the passage.
 
 The best sentence is shown with a neighbour when it cannot stand alone: it
-opens by pointing back ("因此，…", "这…"), it was cut mid-thought ("…；"), it
-lacks the kind of answer asked while a neighbour holds one, or the neighbour
-scores nearly as well. Never more than two sentences; quotation
+opens with a pronoun ("这…", "他…"), it lacks every kind of answer asked (a
+reason too, and each of "谁在什么时候") while a neighbour holds one (the best
+sentence often repeats the question and the next one answers it), it opens
+with a connective ("因此，…", "另外…"), it was cut mid-thought ("…；"), or
+the neighbour scores nearly as well. Never more than two sentences; quotation
 marks are balanced in the text shown.
 """
 
@@ -64,6 +66,13 @@ def expected_kind(question: str) -> str:
     return asking_phrase(question)[0]
 
 
+def asked_kinds(question: str) -> tuple[str, ...]:
+    """Every kind of answer the question asks for, in KINDS' order: "谁在什么时候写的"
+    asks for a person and a time; ("other",) when no pattern matches."""
+    text = normalize(question).lower().strip()
+    return tuple(name for name, rx in _KIND_RX if rx.search(text)) or ("other",)
+
+
 def asking_phrase(question: str) -> tuple[str, str]:
     """The kind of answer asked and the words that ask it ("靠的是啥",
     "什么原因", "哪个城市"); ("other", "") when no pattern matches."""
@@ -86,7 +95,9 @@ _HOLDS = {
     "reason": re.compile(r"因为|由于|所以|因此|为了|原因|导致|使得|因而|以便|之所以|故"),
     "person": re.compile(r"\w·\w|先生|女士|教授|博士|老师|总统|主席|国王|皇帝|皇后|王后|王妃|将军|导演|作家"
                          r"|演员|歌手|创始人|创办人|董事长|总裁|ceo|cto|主人|之子|之女|妻|丈夫|父亲|母亲|儿子|女儿"),
-    "place": re.compile(r"位于|坐落|地处|产于|产自|出生于|生于|来自|[省市县州]|国家|城市|地区|大学|学院"),
+    # A place where someone works or worked is an employer: "曾在微软 Azure 从事……".
+    "place": re.compile(r"位于|坐落|地处|产于|产自|出生于|生于|来自|[省市县州]|国家|城市|地区|大学|学院"
+                        r"|曾在|任职于|就职于|供职于|工作于"),
 }
 
 
@@ -115,15 +126,18 @@ class Question:
     plain: str = field(init=False)  # `text` in comparable form
     bigrams: tuple[str, ...] = field(init=False)  # its distinct pairs of consecutive letters
     chars: tuple[str, ...] = field(init=False)  # its distinct letters, `stop_chars` left out
+    kinds: tuple[str, ...] = field(init=False)  # `kind`, then any other kind `text` asks for too
 
     def __post_init__(self) -> None:
         plain = comparable(self.text)
         letters = _NOT_LETTER.sub("", plain)
+        kind = self.kind or expected_kind(self.text)
         derived = {
             "plain": plain,
             "bigrams": tuple(dict.fromkeys(letters[i : i + 2] for i in range(len(letters) - 1))),
             "chars": tuple(c for c in dict.fromkeys(letters) if c not in self.stop_chars),
-            "kind": self.kind or expected_kind(self.text),
+            "kind": kind,
+            "kinds": tuple(dict.fromkeys((kind, *asked_kinds(self.text)))),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -238,13 +252,16 @@ def sentence_scores(question: Question, passage: Passage) -> np.ndarray:
 # A neighbour whose score comes this close to the best sentence's (in
 # log-odds) is shown with it.
 NEIGHBOUR_MARGIN = 1.0
-# A sentence that opens like this leans on the one before it.
-_POINTS_BACK = re.compile(
-    r"^(?:因此|所以|于是|因而|故|但是?|然而|而且?|并且?|且|不过|可是|这|此|该|其|他|她|它|那|后来|之后|随后"
+# A sentence that opens with a pronoun names what it is about in the one
+# before it ("他指任联邦部长": who is 他?), and that may be what is asked.
+_REFERS_BACK = re.compile(r"^(?:这|此(?![后外])|该|其(?!后)|他|她|它|那)")
+# A sentence that opens with a connective goes on from the one before it,
+# which only adds context.
+_LINKS_BACK = re.compile(
+    r"^(?:因此|所以|于是|因而|故|但是?|然而|而且?|并且?|且|不过|可是|后来|之后|随后"
     r"|此后|其后|同时|另外|此外|然后|接着|最终|最后|结果|从而|进而|赛后)")
 _CUT_OFF = (",", ":", ";", "，", "：", "；")  # a sentence split after these goes on in the next
 _SHORT = 8  # a next "sentence" shorter than this is the rest of the best one
-_NAMED_KINDS = ("person", "place", "time", "number")
 
 
 def choose(question: Question, passage: Passage) -> tuple[Span, ...]:
@@ -262,22 +279,36 @@ def choose(question: Question, passage: Passage) -> tuple[Span, ...]:
 
 def _companion(question: Question, sents: Sequence[str], scores: np.ndarray, best: int) -> int | None:
     """The sentence before or after `best` that goes with it, if one does (a
-    line of code left out, -inf, never does)."""
+    line of code left out, -inf, never does), in this order: the sentence a
+    pronoun points back to; a neighbour that holds the kind of answer asked
+    when `best` holds none; the sentence a connective goes on from; the rest
+    of a sentence cut off; a neighbour that scores nearly as well."""
     before = best - 1 if best > 0 and np.isfinite(scores[best - 1]) else None
     after = best + 1 if best + 1 < len(sents) and np.isfinite(scores[best + 1]) else None
-    if before is not None and _POINTS_BACK.match(sents[best]):
+    if before is not None and _REFERS_BACK.match(sents[best]):
+        return before
+    near = [k for k in (before, after) if k is not None]
+    if holding := _holding_what_best_lacks(question, sents, best, near):
+        return max(holding, key=lambda k: scores[k])
+    if before is not None and _LINKS_BACK.match(sents[best]):
         return before
     if after is not None and (sents[best].rstrip(CLOSERS).endswith(_CUT_OFF) or len(sents[after]) < _SHORT):
         return after
-    near = [k for k in (before, after) if k is not None]
-    if question.kind in _NAMED_KINDS and not holds_kind(sents[best], question.kind, question.plain):
-        holding = [k for k in near if holds_kind(sents[k], question.kind, question.plain)]
-        if holding:  # "不久，……第二帝国覆亡": the time asked is next door
-            return max(holding, key=lambda k: scores[k])
     closest = max(near, key=lambda k: scores[k], default=None)
     if closest is not None and scores[best] - scores[closest] < NEIGHBOUR_MARGIN:
         return closest
     return None
+
+
+def _holding_what_best_lacks(question: Question, sents: Sequence[str], best: int,
+                             near: Sequence[int]) -> list[int]:
+    """The sentences of `near` that hold a kind of answer asked when `best`
+    holds none: "不久，……第二帝国覆亡" next to the time asked, "因为它的封面上
+    画着一把锄头" after the sentence that repeats what is asked why."""
+    kinds = [k for k in question.kinds if k in _HOLDS]
+    if any(holds_kind(sents[best], k, question.plain) for k in kinds):
+        return []
+    return [j for j in near if any(holds_kind(sents[j], k, question.plain) for k in kinds)]
 
 
 # --- what a reader is shown -------------------------------------------------------------

@@ -16,6 +16,7 @@ from qa.extract import (
     Passage,
     Question,
     answer_text,
+    asked_kinds,
     balanced,
     choose,
     expected_kind,
@@ -69,6 +70,30 @@ def test_expected_kind_reads_the_question_word(question: str, kind: str) -> None
     assert expected_kind(question) == kind
 
 
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("more 分页器最早是谁在什么时候写的？", ("person", "time")),
+        ("灵雀云什么时候决定转向 Kubernetes 原生架构？", ("time",)),
+        ("灵雀云开源了哪些项目？", ("other",)),
+    ],
+)
+def test_asked_kinds_reads_every_question_word(question: str, kinds: tuple[str, ...]) -> None:
+    assert asked_kinds(question) == kinds
+
+
+def test_the_kind_given_comes_first_among_the_kinds_asked(tokenizer: Tokenizer) -> None:
+    question = dataclasses.replace(_question(tokenizer, "谁在什么时候写的？"), kind="time")
+    assert question.kinds == ("time", "person")
+
+
+def test_an_employer_is_where_someone_works() -> None:
+    question = comparable("陈恺之前在哪里工作？")
+    assert holds_kind(comparable("他们都曾在微软 Azure 从事云计算领域的专业研究。"), "place", question)
+    assert holds_kind(comparable("她毕业后任职于一家咨询公司。"), "place", question)
+    assert not holds_kind(comparable("那时他们也在想象云里面的应用应该长什么样子。"), "place", question)
+
+
 def test_a_time_the_question_already_holds_is_no_answer() -> None:
     question = comparable("灵雀云 2017 年做了什么决定？")
     assert not holds_kind(comparable("2017 年，灵雀云决定转向。"), "time", question)
@@ -102,6 +127,38 @@ def test_time_asked_comes_from_the_sentence_before_when_the_best_holds_none(toke
     text = "普法戰爭爆發。1870年9月2日，他在色當會戰中被普軍俘虜。不久，戰敗的消息傳到巴黎，第二帝國覆亡。"
     answer = _answer(tokenizer, "第二帝國在哪一年滅亡?", text)
     assert answer == "1870年9月2日，他在色當會戰中被普軍俘虜。不久，戰敗的消息傳到巴黎，第二帝國覆亡。"
+
+
+TEA_MOVE = "老王前年把茶园搬到了云雾山。因为山上常年有雾，茶叶长得慢，味道更浓。如今茶园有三十亩。"
+
+
+def test_reason_asked_comes_from_the_next_sentence_when_the_best_only_repeats_the_question(
+    tokenizer: Tokenizer,
+) -> None:
+    answer = _answer(tokenizer, "为什么老王把茶园搬到了云雾山？", TEA_MOVE, cosines=[0.95, 0.80, 0.75])
+    assert answer == "老王前年把茶园搬到了云雾山。因为山上常年有雾，茶叶长得慢，味道更浓。"
+
+
+def test_a_second_kind_asked_brings_the_sentence_that_holds_it(tokenizer: Tokenizer) -> None:
+    # 谁 and 什么时候: the best sentence holds neither, the next holds the time
+    text = "《山居笔记》是最早写云雾山的书之一。初稿由王建国写于 1978 年。后来再版三次。"
+    answer = _answer(tokenizer, "《山居笔记》最早是谁在什么时候写的？", text, cosines=[0.95, 0.80, 0.75])
+    assert answer == "《山居笔记》是最早写云雾山的书之一。初稿由王建国写于 1978 年。"
+
+
+def test_the_kind_asked_next_door_comes_before_the_sentence_a_connective_goes_on_from(
+    tokenizer: Tokenizer,
+) -> None:
+    text = "茶园明年还要扩建。另外老王也打算把茶园搬到云雾山。因为山上常年有雾，味道更浓。"
+    answer = _answer(tokenizer, "为什么老王要把茶园搬到云雾山？", text, cosines=[0.80, 0.95, 0.75])
+    assert answer == "另外老王也打算把茶园搬到云雾山。因为山上常年有雾，味道更浓。"
+
+
+def test_the_sentence_a_pronoun_points_back_to_comes_before_the_kind_asked(tokenizer: Tokenizer) -> None:
+    # 他 is who is asked about; the next sentence's 总统 is the kind asked, but not the answer
+    text = "联邦总理是政府首脑。他指派联邦部长，并确定政治方针。总统由议会选举产生。"
+    answer = _answer(tokenizer, "谁负责指派联邦部长？", text, cosines=[0.80, 0.95, 0.75])
+    assert answer == "联邦总理是政府首脑。他指派联邦部长，并确定政治方针。"
 
 
 def test_words_of_the_title_do_not_choose_the_sentence(tokenizer: Tokenizer) -> None:
@@ -197,7 +254,7 @@ def test_seed_answer_quoting_the_interviewee_closes_the_quote(seed_service: QASe
 
 
 @pytest.mark.model
-@pytest.mark.parametrize(("name", "floor"), [("questions.yaml", 0.94), ("questions-extra.yaml", 0.85)])
+@pytest.mark.parametrize(("name", "floor"), [("questions.yaml", 0.96), ("questions-extra.yaml", 0.92)])
 def test_answer_sentence_is_right_when_the_passage_is(
     seed_service: QAService, name: str, floor: float
 ) -> None:
@@ -214,8 +271,8 @@ def test_answer_sentence_is_right_when_the_passage_is(
             right += 1
         else:
             wrong.append(item.question)
-    # measured 0.94 (47 of 50: "k8s 赢了…" now finds its passage, but not its reason sentence)
-    # and 0.885 (23 of 26)
+    # measured 0.96 (48 of 50: "k8s 赢了…" finds its passage, but not its reason sentence)
+    # and 0.926 (25 of 27); 0.94 and 0.889 before a reason next door came with the best sentence
     assert right / (right + len(wrong)) >= floor, wrong
 
 
