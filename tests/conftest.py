@@ -46,6 +46,17 @@ class HashingEmbedder(Embedder):
         return out
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_model_folder(tmp_path_factory: pytest.TempPathFactory):
+    """One conversion of the bundled model for ONNX Runtime (`qa index`'s
+    engine) per test session, 5-7 s and 128 MB, shared by every index the
+    tests build and by the processes they start, whatever their cache_dir."""
+    folder = tmp_path_factory.mktemp("onnx-e5")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QA_ONNX_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def tokenizer() -> Tokenizer:
     return Tokenizer()
