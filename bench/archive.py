@@ -23,6 +23,7 @@ and cache. Printed:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import statistics
@@ -61,6 +62,18 @@ class TokenCounting(Embedder):
             self.tokens += sum(self.counter.token_count(text) for text in batch)
             yield batch, vectors
 
+    def workers_peak_rss_mb(self) -> float:
+        """The largest worker's peak RSS (`VmHWM`), read while the workers live:
+        `RUSAGE_CHILDREN` would count the parent's memory from before each worker's `exec`."""
+        if not isinstance(self.inner, FanOutEmbedder) or self.inner._workers is None:
+            return 0.0
+        peaks = [0.0]
+        for pid in self.inner._workers.pids():
+            with contextlib.suppress(OSError, ValueError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                peaks.append(int(status.split("VmHWM:")[1].split()[0]) / 1024)
+        return max(peaks)
+
     def close(self) -> None:
         self.inner.close()
 
@@ -98,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         try:
             report = build_index(settings, embedder)
+            build_s = time.perf_counter() - started
+            worker_rss_mb = embedder.workers_peak_rss_mb()
         finally:
             embedder.close()
-        build_s = time.perf_counter() - started
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        worker_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         service = open_service(settings)
         passages = [normalize(record.text) for record in service.index.passages]
         passage_tokens = sum(counter.token_count(text) for text in passages)
