@@ -165,10 +165,11 @@ class FixedScores:
         self.size = len(scores)
         self._named = named
 
-    def candidates(self, query: Query, k: int) -> np.ndarray:
-        return np.argsort(-self._scores, kind="stable")[: min(k, self._named or self.size)]
+    def candidates(self, query: Query, k: int, within: np.ndarray | None = None) -> np.ndarray:
+        rows = np.argsort(-self._scores, kind="stable")[: self._named or self.size]
+        return (rows if within is None else rows[np.isin(rows, within)])[:k]
 
-    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
+    def score_rows(self, query: Query, rows: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
         return self._scores[rows]
 
     def search(self, query: Query, k: int) -> list[Hit]:
