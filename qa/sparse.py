@@ -54,8 +54,10 @@ POSTINGS_BUDGET = 20_000
 POSTING_SCORE = np.float16
 # The files of a sparse index: the vocabulary (sorted term hashes), each
 # column's start in the postings, the postings' rows and scores, and K1, B and
-# the number of passages.
+# the number of passages (and their mean length); the terms of each passage
+# (`lengths.npy`, absent from indexes built before it: `SparseIndex.score_rows`).
 _TERMS, _INDPTR, _PARAMS = "terms.u64.npy", "indptr.npy", "params.json"
+_LENGTHS = "lengths.npy"
 _ROWS, _SCORES = "rows.npy", "scores.npy"
 _RUN = np.dtype([("term", "<u8"), ("doc", "<i4"), ("tf", "<u4")])
 
@@ -139,6 +141,7 @@ class SparseBuilder:
         nnz = int(indptr[-1])
         np.save(self.folder / _TERMS, vocab)
         np.save(self.folder / _INDPTR, indptr)
+        np.save(self.folder / _LENGTHS, lengths)
         idf = np.log1p((len(lengths) - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = max(float(lengths.mean()), 1e-9) if len(lengths) else 1.0
         norm = (K1 * (1 - B + B * lengths / avgdl)).astype(np.float32)
@@ -158,7 +161,8 @@ class SparseBuilder:
         scores.flush()
         rows.flush()
         del scores, rows  # unmapped: the files are complete
-        (self.folder / _PARAMS).write_text(json.dumps({"k1": K1, "b": B, "passages": len(lengths)}), "utf-8")
+        (self.folder / _PARAMS).write_text(
+            json.dumps({"k1": K1, "b": B, "passages": len(lengths), "avgdl": avgdl}), "utf-8")
         shutil.rmtree(self._runs)
 
     @staticmethod
@@ -232,13 +236,19 @@ class SparseIndex:
     indices: np.ndarray  # each posting's row (passage), increasing within a column
     data: np.ndarray  # each posting's BM25 score
     size: int  # passages
+    # Terms of each passage and their mean, as the scores were computed with;
+    # None in an index built before they were kept.
+    lengths: np.ndarray | None = None
+    avgdl: float | None = None
     _known: dict[str, int] = field(default_factory=dict, repr=False)  # term -> column, -1: not held
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
         params = json.loads((folder / _PARAMS).read_text("utf-8"))
+        kept = (folder / _LENGTHS).is_file() and "avgdl" in params
         return cls(*(_mapped(folder / name) for name in (_TERMS, _INDPTR, _ROWS, _SCORES)),
-                   size=int(params["passages"]))
+                   size=int(params["passages"]), lengths=_mapped(folder / _LENGTHS) if kept else None,
+                   avgdl=float(params["avgdl"]) if kept else None)
 
     def columns(self, terms: Iterable[str]) -> list[int]:
         """The columns of those `terms` the index holds, each once."""
@@ -266,19 +276,33 @@ class SparseIndex:
                    within: np.ndarray | None = None) -> np.ndarray:
         """The BM25 score of each of `rows`, every term looked up in its
         postings (no pass over every passage). With `within` (sorted rows
-        that hold `rows`: a question's scope), each term weighs by its idf
-        over those passages, as an index of them alone would weigh it: 陈恺
-        is rare in an archive and names no paragraph of his interview.
-        Lengths stay normalised by the whole index's mean (the postings keep
-        no term counts)."""
+        that hold `rows`: a question's scope), the score an index of those
+        passages alone would give (`_rescored`): 陈恺 is rare in an archive
+        and names no paragraph of his interview, where he is everywhere."""
         cols = np.array(self.columns(terms), dtype=np.int64)
         if within is None:
             return self._contribution(cols, rows)
-        stored = idfs(self.indptr[cols + 1] - self.indptr[cols], self.size)
-        local = idfs(self._counts_within(cols, within), len(within))
-        scale = np.divide(local, stored, out=np.zeros_like(local), where=stored > 0)
-        scale = scale.astype(np.float32)[:, None]
-        return (self._term_scores(cols, rows) * scale).sum(axis=0, dtype=np.float32)
+        return self._rescored(cols, rows, within).sum(axis=0, dtype=np.float32)
+
+    def _rescored(self, cols: np.ndarray, rows: np.ndarray, within: np.ndarray) -> np.ndarray:
+        """The score each of `cols` gives each of `rows` in an index of the
+        passages `within` alone (terms x rows): its idf over them, and each
+        passage's length over their mean length. The term count is read
+        back from the stored score (score / idf = tf / (tf + norm), norm from
+        the passage's length), rounded to a whole count. An index without
+        the lengths (built before they were kept) changes the idf only."""
+        scores = self._term_scores(cols, rows).astype(np.float64)
+        stored = idfs(self.indptr[cols + 1] - self.indptr[cols], self.size)[:, None]
+        local = idfs(self._counts_within(cols, within), len(within))[:, None]
+        if self.lengths is None or self.avgdl is None or not len(within):
+            return (scores * np.divide(local, stored, out=np.zeros_like(stored), where=stored > 0)
+                    ).astype(np.float32)
+        length = self.lengths[rows].astype(np.float64)
+        norm = K1 * (1 - B + B * length / self.avgdl)
+        local_norm = K1 * (1 - B + B * length / max(float(self.lengths[within].mean()), 1e-9))
+        share = np.clip(np.divide(scores, stored, out=np.zeros_like(scores), where=stored > 0), 0, 0.999)
+        tf = np.where(scores > 0, np.maximum(np.rint(share * norm / (1 - share)), 1), 0)
+        return (local * tf / (tf + local_norm)).astype(np.float32)
 
     def _postings(self, cols: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Each column's posting list: its rows (sorted) and their scores."""
