@@ -4,6 +4,7 @@ whether the best passages answer at all. Which sentence answers is
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from functools import lru_cache
@@ -44,8 +45,23 @@ class TermWeights:
     def __init__(self, index: Index):
         self._index = index
         self._idf: dict[str, float] = {}
+        self._within: np.ndarray | None = None  # see `in_scope`
         self.text = lru_cache(maxsize=4096)(self._text)
         self._title = lru_cache(maxsize=4096)(self._article_title)
+
+    def in_scope(self, within: np.ndarray | None) -> TermWeights:
+        """These weights as over the passages `within` (sorted rows, a
+        question's scope: `qa.retrieval.scored_whole`) alone; themselves for
+        None. Asked within the interview, 灵雀云 is in every other paragraph
+        and weighs little, as over the interview alone; beside an archive it
+        is rare and would answer half of any question that names it. The
+        view shares the passages' caches, not the weights (a question's own,
+        a few dozen words)."""
+        if within is None:
+            return self
+        view = copy.copy(self)
+        view._idf, view._within = {}, within
+        return view
 
     def idf(self, word: str) -> float:
         # One read of the memo: another request may empty it at any moment.
@@ -62,19 +78,21 @@ class TermWeights:
         may empty the memo before this one reads them back."""
         if not words:
             return {}
-        weights = dict(zip(words, self._idfs(words), strict=True))
+        weights = dict(zip(words, self._idfs(words, self._within), strict=True))
         if len(self._idf) + len(weights) > IDF_MEMO:  # a speed-up, not a vocabulary: keep it bounded
             self._idf.clear()
         self._idf.update(weights)
         return weights
 
-    def _idfs(self, words: list[str], within: tuple[int, int] | None = None) -> list[float]:
-        """The idf of each of `words` over the passages (of rows [start, end) `within`)."""
-        passages = self._index.size if within is None else within[1] - within[0]
+    def _idfs(self, words: list[str], within: tuple[int, int] | np.ndarray | None = None) -> list[float]:
+        """The idf of each of `words` over the passages (of rows [start, end),
+        or of the sorted rows, `within`)."""
+        passages = self._index.size if within is None else (
+            within[1] - within[0] if isinstance(within, tuple) else len(within))
         return [math.log(1 + passages / ((df or self._parts_frequency(word, within)) + 0.5))
                 for word, df in zip(words, self._index.document_frequencies(words, within), strict=True)]
 
-    def _parts_frequency(self, word: str, within: tuple[int, int] | None = None) -> int:
+    def _parts_frequency(self, word: str, within: tuple[int, int] | np.ndarray | None = None) -> int:
         """For a word the index does not hold whole (a versioned name, a word
         jieba cut otherwise in the passages), the fewest passages that hold
         one of its parts: an upper bound of the passages that hold it."""

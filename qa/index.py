@@ -34,6 +34,7 @@ from qa.retrieval import (
     PhraseRetriever,
     Query,
     asks_for_code,
+    scored_whole,
 )
 from qa.scope import Scope, ScopeTable
 from qa.sparse import SparseIndex
@@ -128,8 +129,16 @@ class Index:
         within = self.scopes.rows(scope) if scope else None
         return self.hybrid.search(query, k, exhaustive=exhaustive, within=within)
 
-    def document_frequencies(self, terms: list[str], within: tuple[int, int] | None = None) -> list[int]:
-        """How many passages hold each BM25 term (of rows [start, end) `within`)."""
+    def statistics_rows(self, scope: Scope | None) -> np.ndarray | None:
+        """The rows over which a question in `scope` weighs its words: the
+        scope's, where it is scored whole (`qa.retrieval.scored_whole`);
+        None for every passage."""
+        return scored_whole(self.scopes.rows(scope)) if scope else None
+
+    def document_frequencies(self, terms: list[str],
+                             within: tuple[int, int] | np.ndarray | None = None) -> list[int]:
+        """How many passages hold each BM25 term (of rows [start, end), or of
+        the sorted rows, `within`)."""
         return self.bm25.document_frequencies(terms, within)
 
     def article_rows(self, row: int) -> tuple[int, int]:

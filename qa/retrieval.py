@@ -23,7 +23,7 @@ import numpy as np
 
 from embeddings.store import VectorIndex, VectorMatrix
 from qa.crosslingual import article_words
-from qa.sparse import Match, SparseIndex, idf
+from qa.sparse import Match, SparseIndex, idf, members
 from qa.text import normalize
 from qa.turn_ranking import TurnTable, answers_first, with_answers
 
@@ -31,10 +31,21 @@ from qa.turn_ranking import TurnTable, answers_first, with_answers
 # at 30, 0.9620 / 0.8723 at 50; scoring every passage 0.9611 / 0.8715.
 CANDIDATES = 30
 # A scope (`qa.scope`) of this many rows or fewer is scored whole (one
-# article, a month of an archive); a larger one takes its share of SCOPE_POOL
-# times the candidates.
+# article, a month of an archive), its words weighed as an index of its
+# passages alone would weigh them (`scored_whole`); a larger one takes its
+# share of SCOPE_POOL times the candidates, weighed as in the whole index.
 SCOPE_SCORED_WHOLE = 5_000
 SCOPE_POOL = 10
+
+
+def scored_whole(within: np.ndarray | None) -> np.ndarray | None:
+    """`within` (a scope's sorted rows) where it is scored whole, else None:
+    the passages whose statistics (idf, the articles the prior compares)
+    weigh a scoped question's words. Asked within one article, a question
+    then ranks its passages as over that article alone: beside an archive
+    the article's own names (灵雀云, 陈恺) are rare and would outweigh what
+    the question asks about them."""
+    return within if within is not None and len(within) <= SCOPE_SCORED_WHOLE else None
 
 
 @dataclass
@@ -63,12 +74,14 @@ class Hit:
 class Retriever(Protocol):
     reads_words: bool  # sees the question's words, not its meaning
 
-    def candidates(self, query: Query, k: int) -> np.ndarray:
-        """Rows of its `k` best passages (fewer when fewer match), best first."""
+    def candidates(self, query: Query, k: int, within: np.ndarray | None = None) -> np.ndarray:
+        """Rows of its `k` best passages (fewer when fewer match), best first;
+        with `within` (sorted rows), its best of those, as over them alone."""
         ...
 
-    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
-        """Its score of each of `rows`, higher is better."""
+    def score_rows(self, query: Query, rows: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
+        """Its score of each of `rows`, higher is better; with `within` (sorted
+        rows that hold `rows`), as over those passages alone."""
         ...
 
     def search(self, query: Query, k: int) -> list[Hit]: ...
@@ -103,6 +116,14 @@ def top_positions(scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def best_of(rows: np.ndarray, scores: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
+    """The `k` of `rows` with the best `scores` (only those above zero, if
+    `positive`), best first."""
+    if positive:
+        rows, scores = rows[scores > 0], scores[scores > 0]
+    return rows[top_positions(scores, k)]
+
+
 def articles_of(starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The article of each of `rows`, given each article's first row (`starts`, in row order)."""
     return np.searchsorted(starts, rows, side="right") - 1
@@ -125,16 +146,17 @@ class ArticleTopics:
     titles: Sequence[str]
 
     def inherited(self, index: SparseIndex, terms: Sequence[str], rows: np.ndarray,
-                  scores: np.ndarray) -> np.ndarray:
+                  scores: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
         """`scores` of `rows` with each article's title terms credited to all of
-        its rows alike: as much as its best-scoring row among `rows` earns."""
+        its rows alike: as much as its best-scoring row among `rows` earns
+        (weighed over `within` alone, when given: `SparseIndex.score_rows`)."""
         articles = articles_of(self.starts, rows)
         scores = scores.copy()
         for article in np.unique(articles):
             title_terms = [t for t in terms if t in self.titles[article]]
             if title_terms:
                 here = articles == article
-                part = index.score_rows(title_terms, rows[here])
+                part = index.score_rows(title_terms, rows[here], within)
                 scores[here] += part.max() - part
         return scores
 
@@ -164,8 +186,9 @@ class ArticlePrior:
     hold it (saturating: n / (n + 1)). A word held by more than
     ARTICLE_WORD_SHARE of the articles names none. A cross-lingual question
     counts its names as written (translations keep "Altair 8800", "FreeDOS")
-    and the Chinese renderings of its other words. With one article, every
-    passage gets the same prior and the ranking is unchanged.
+    and the Chinese renderings of its other words. Within a scope (`within`),
+    only the scope's articles count, as in an index of them alone: with one
+    article, no word names fewer than all of them, and the prior is nothing.
     """
 
     index: SparseIndex
@@ -191,56 +214,63 @@ class ArticlePrior:
             query.memo[key] = self._scores(query)
         return query.memo[key]
 
-    def _scores(self, query: Query) -> np.ndarray:
+    def _scores(self, query: Query, within: np.ndarray | None = None) -> np.ndarray:
         if query.cross_lingual:
-            return self._cross_lingual_scores(query)
+            return self._cross_lingual_scores(query, within)
         scores = np.zeros(len(self.starts), dtype=np.float32)
-        for term_scores in self._term_scores(query.terms):
+        for term_scores in self._term_scores(query.terms, within):
             scores += term_scores
         return scores
 
-    def _cross_lingual_scores(self, query: Query) -> np.ndarray:
+    def _cross_lingual_scores(self, query: Query, within: np.ndarray | None = None) -> np.ndarray:
         """An English question over Chinese articles: its names as written,
         and for each other word its best-scoring Chinese rendering, weighed
         less the more renderings it has (`qa.crosslingual.article_words`)."""
         names, renderings = article_words(query.text)
         scores = np.zeros(len(self.starts), dtype=np.float32)
-        for term_scores in self._term_scores([t for t in query.terms if t in names]):
+        for term_scores in self._term_scores([t for t in query.terms if t in names], within):
             scores += term_scores
         for chinese in renderings:
             best = np.zeros(len(self.starts), dtype=np.float32)
-            for term_scores in self._term_scores(sorted(chinese)):
+            for term_scores in self._term_scores(sorted(chinese), within):
                 best = np.maximum(best, term_scores)
             scores += best / math.log(2 + len(chinese))
         return scores
 
-    def _term_scores(self, terms: Sequence[str]) -> Iterator[np.ndarray]:
+    def _term_scores(self, terms: Sequence[str], within: np.ndarray | None = None) -> Iterator[np.ndarray]:
         """Each term's score of every article, the rarest first, until
         ARTICLE_POSTINGS posting entries are read; a term more than
-        ARTICLE_WORD_SHARE of the articles hold scores nothing."""
+        ARTICLE_WORD_SHARE of the articles (of those holding rows `within`)
+        hold scores nothing."""
         count, read = len(self.starts), 0
+        if within is not None:
+            count = len(np.unique(self.of_rows(within)))
         for rows in self.index.posting_rows(terms):
             read += len(rows)
             if read > ARTICLE_POSTINGS:
                 return
-            held = np.bincount(self.of_rows(rows), minlength=count)
+            rows = rows if within is None else rows[members(rows, within)]
+            held = np.bincount(self.of_rows(rows), minlength=len(self.starts))
             df = int(np.count_nonzero(held))
             if df <= ARTICLE_WORD_SHARE * count:
                 yield (idf(df, count) * (held / (held + 1.0))).astype(np.float32)
 
-    def leading_rows(self, query: Query) -> np.ndarray:
+    def leading_rows(self, query: Query, within: np.ndarray | None = None) -> np.ndarray:
         """The passages of the ARTICLES_SEARCHED best articles (the first
         ARTICLE_ROWS of each), so that their answer can be scored although no
-        part named it."""
-        scores = self.scores(query)
+        part named it; with `within`, of the articles there, as over them alone."""
+        scores = self.scores(query) if within is None else self._scores(query, within)
         best = [a for a in top_positions(scores, ARTICLES_SEARCHED).tolist() if scores[a] > 0]
         spans = [self.rows_of(article) for article in best]
         rows = [np.arange(start, min(end, start + ARTICLE_ROWS)) for start, end in spans]
-        return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        return rows if within is None else rows[members(rows, within)]
 
-    def weights(self, query: Query, rows: np.ndarray) -> np.ndarray:
-        """The prior of each of `rows`, 0 to 1: its article's score over the best's."""
-        scores = self.scores(query)[self.of_rows(rows)]
+    def weights(self, query: Query, rows: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
+        """The prior of each of `rows`, 0 to 1: its article's score over the
+        best's (among the articles of `within`, when given)."""
+        scores = self.scores(query) if within is None else self._scores(query, within)
+        scores = scores[self.of_rows(rows)]
         high = float(scores.max()) if len(scores) else 0.0
         return scores / high if high > 0 else np.zeros(len(rows), dtype=np.float32)
 
@@ -275,21 +305,29 @@ class BM25Retriever:
             query.memo[key] = self._index.match(self._terms(query))
         return query.memo[key]
 
-    def candidates(self, query: Query, k: int) -> np.ndarray:
-        # A passage without one of the question's rarer terms is no candidate.
-        return self._match(query).best(k)
+    def candidates(self, query: Query, k: int, within: np.ndarray | None = None) -> np.ndarray:
+        # A passage without one of the question's rarer terms is no candidate
+        # (in a scope, where every term is read, without one of its terms).
+        if within is None:
+            return self._match(query).best(k)
+        scores = self._index.score_rows(self._terms(query), within, within)
+        return best_of(within, scores, k, positive=True)
 
-    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
+    def score_rows(self, query: Query, rows: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
-        scores = self._match(query).score_rows(rows)
+        if within is None:
+            scores = self._match(query).score_rows(rows)
+        else:
+            scores = self._index.score_rows(self._terms(query), rows, within)
         if self._topics is None or not len(rows):
             return scores
-        return self._topics.inherited(self._index, self._terms(query), rows, scores)
+        return self._topics.inherited(self._index, self._terms(query), rows, scores, within)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k)
 
-    def document_frequencies(self, terms: list[str], within: tuple[int, int] | None = None) -> list[int]:
+    def document_frequencies(self, terms: list[str],
+                             within: tuple[int, int] | np.ndarray | None = None) -> list[int]:
         return self._index.document_frequencies(terms, within)
 
 
@@ -300,15 +338,15 @@ class PhraseRetriever(BM25Retriever):
     def _terms(self, query: Query) -> list[str]:
         return query.phrases
 
-    def candidates(self, query: Query, k: int) -> np.ndarray:
+    def candidates(self, query: Query, k: int, within: np.ndarray | None = None) -> np.ndarray:
         # None of its own: it reorders the others' candidates. A passage that
         # holds the question's words in their order holds its words, which
         # the words part finds; naming candidates from phrases cost a
         # millisecond a question at 100,000 passages, all posting lists summed.
         return np.zeros(0, dtype=np.int64)
 
-    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
-        return self._index.score_rows(self._terms(query), np.asarray(rows, dtype=np.int64))
+    def score_rows(self, query: Query, rows: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
+        return self._index.score_rows(self._terms(query), np.asarray(rows, dtype=np.int64), within)
 
 
 class DenseRetriever:
@@ -341,8 +379,10 @@ class DenseRetriever:
     def sentence_vectors(self) -> VectorMatrix:
         return self._sentences
 
-    def candidates(self, query: Query, k: int) -> np.ndarray:
-        return self._index.search(_vector(query), k).rows
+    def candidates(self, query: Query, k: int, within: np.ndarray | None = None) -> np.ndarray:
+        if within is None:
+            return self._index.search(_vector(query), k).rows
+        return best_of(within, self.score_rows(query, within), k)
 
     def passage_cosines(self, query: Query, rows: np.ndarray) -> np.ndarray:
         cosines = self._cosines(query, rows)
@@ -360,7 +400,8 @@ class DenseRetriever:
         first = cosines.first.tolist()
         return [cosines.sentences[first[at] : first[at + 1]] for at in cosines.at(rows).tolist()]
 
-    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
+    def score_rows(self, query: Query, rows: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
+        # Cosines need no statistics of the corpus: `within` changes nothing.
         passage = self.passage_cosines(query, rows)
         if not self._sentence_weight:
             return passage
@@ -463,16 +504,17 @@ class HybridRetriever:
     def rows(self, query: Query, exhaustive: bool = False, within: np.ndarray | None = None) -> np.ndarray:
         """The rows to score: every candidate of every part and the passages
         that answer them (or every passage), sorted. `within` (sorted) limits
-        them to a scope: a small one is scored whole, a large one gives its
-        part of a wider pool of candidates."""
+        them to a scope: in a small one (`scored_whole`) each part names its
+        best of the scope's passages, every one of them scored, as it would
+        over an index of them alone; a large one gives its part of a wider
+        pool of candidates."""
         if exhaustive:
             return self._answerable(query, np.arange(self.parts[0][0].size) if within is None else within)
-        if within is not None and len(within) <= SCOPE_SCORED_WHOLE:
-            return self._answerable(query, within)
-        wanted = self.candidates if within is None else self.candidates * SCOPE_POOL
-        found = [part.candidates(query, wanted) for part, _ in self._active(query)]
-        if self.articles is not None and within is None:
-            found.append(self.articles.leading_rows(query))
+        local = scored_whole(within)
+        wanted = self.candidates if within is None or local is not None else self.candidates * SCOPE_POOL
+        found = [part.candidates(query, wanted, local) for part, _ in self._active(query)]
+        if self.articles is not None and (within is None or local is not None):
+            found.append(self.articles.leading_rows(query, local))
         rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         rows = rows if self.turns is None else with_answers(rows, self.turns)
         return self._answerable(query, rows if within is None else np.intersect1d(rows, within))
@@ -488,11 +530,12 @@ class HybridRetriever:
     def search(self, query: Query, k: int, exhaustive: bool = False,
                within: np.ndarray | None = None) -> list[Hit]:
         rows = self.rows(query, exhaustive, within)
+        local = scored_whole(within)
         parts = self._active(query)
-        fused = sum(weight * minmax(part.score_rows(query, rows)) for part, weight in parts)
+        fused = sum(weight * minmax(part.score_rows(query, rows, local)) for part, weight in parts)
         fused = np.asarray(fused, dtype=np.float32) / sum(w for _, w in parts)
         if self.articles is not None:
-            fused = fused + ARTICLE_WEIGHT * self.articles.weights(query, rows)
+            fused = fused + ARTICLE_WEIGHT * self.articles.weights(query, rows, local)
         if self.turns is not None:
             fused = answers_first(rows, fused, self.turns)
         return top_hits(fused, k, rows)

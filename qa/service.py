@@ -76,8 +76,11 @@ class QAService:
     def ask(self, question: str, top_k: int | None = None, history: Sequence[Turn] = (),
             scope: Scope = EVERYWHERE, article: str | None = None) -> Answer:
         """The answer from the passages `scope` allows; with `article`, from
-        that article first, and from the rest of the scope (`from_elsewhere`)
-        only when that article does not answer."""
+        that article first, weighed as over it alone, and from the rest of the
+        scope (`from_elsewhere`) only when that article does not answer and
+        another article does: the whole scope's best passage in the article
+        itself would answer only because its own names are rare beside the
+        others ("灵雀云的 CEO 是谁？" beside an archive)."""
         started = time.perf_counter()
         question = self._valid_question(question)
         top_k = self._valid_top_k(top_k)
@@ -89,7 +92,7 @@ class QAService:
             answer = self._answer(question, search_text, top_k, replace(scope, articles=(article,)))
             if not answer.answerable:
                 elsewhere = self._answer(question, search_text, top_k, scope)
-                if elsewhere.answerable:
+                if elsewhere.answerable and elsewhere.passages[0].citation.article_id != article:
                     answer = elsewhere.model_copy(update={"from_elsewhere": True})
         if not self._computed.here:  # repeated question: no work done
             total = (time.perf_counter() - started) * 1000
@@ -113,12 +116,14 @@ class QAService:
         timings["search"] = terms + _ms_since(clock)
 
         clock = time.perf_counter()
-        words = self._weights.words(search_text)
+        # In a scope, words weigh as over its passages alone, as in its search.
+        weights = self._weights.in_scope(self.index.statistics_rows(scope))
+        words = weights.words(search_text)
         topic = topic_words(search_text, words)
         hits = self._introduction_first(extract.expected_kind(question), topic, hits)
-        sure = confidence(self.index, self._weights, query, topic, [h.row for h in hits])
+        sure = confidence(self.index, weights, query, topic, [h.row for h in hits])
         hits = hits[:top_k]
-        asked, inputs = self._extraction_inputs(question, search_text, words, query, hits)
+        asked, inputs = self._extraction_inputs(question, search_text, words, query, hits, weights)
         chosen = [extract.choose(asked, passage) for passage in inputs]
         passages = []
         for rank, (hit, spans) in enumerate(zip(hits, chosen, strict=True), start=1):
@@ -144,11 +149,12 @@ class QAService:
         return hits if name is None else who_is.introduction_first(hits, records, name)
 
     def _extraction_inputs(self, question: str, search_text: str, words: list[str], query: Query,
-                           hits: list[Hit]) -> tuple[extract.Question, list[extract.Passage]]:
+                           hits: list[Hit], weights: TermWeights,
+                           ) -> tuple[extract.Question, list[extract.Passage]]:
         """What answer extraction reads: the question (the kind of answer from
         the question asked, the words from the text searched, which a
-        follow-up extends) and each hit's sentences with their cosines."""
-        weights = self._weights
+        follow-up extends, weighed by `weights`) and each hit's sentences with
+        their cosines."""
         asked = extract.Question(search_text, tuple(words), tuple(weights.idf(w) for w in words),
                                  self.index.tokenizer.stop_chars, extract.expected_kind(question),
                                  query.wants_code)

@@ -54,8 +54,10 @@ POSTINGS_BUDGET = 20_000
 POSTING_SCORE = np.float16
 # The files of a sparse index: the vocabulary (sorted term hashes), each
 # column's start in the postings, the postings' rows and scores, and K1, B and
-# the number of passages.
+# the number of passages (and their mean length); the terms of each passage
+# (`lengths.npy`, absent from indexes built before it: `SparseIndex.score_rows`).
 _TERMS, _INDPTR, _PARAMS = "terms.u64.npy", "indptr.npy", "params.json"
+_LENGTHS = "lengths.npy"
 _ROWS, _SCORES = "rows.npy", "scores.npy"
 _RUN = np.dtype([("term", "<u8"), ("doc", "<i4"), ("tf", "<u4")])
 
@@ -139,6 +141,7 @@ class SparseBuilder:
         nnz = int(indptr[-1])
         np.save(self.folder / _TERMS, vocab)
         np.save(self.folder / _INDPTR, indptr)
+        np.save(self.folder / _LENGTHS, lengths)
         idf = np.log1p((len(lengths) - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = max(float(lengths.mean()), 1e-9) if len(lengths) else 1.0
         norm = (K1 * (1 - B + B * lengths / avgdl)).astype(np.float32)
@@ -158,7 +161,8 @@ class SparseBuilder:
         scores.flush()
         rows.flush()
         del scores, rows  # unmapped: the files are complete
-        (self.folder / _PARAMS).write_text(json.dumps({"k1": K1, "b": B, "passages": len(lengths)}), "utf-8")
+        (self.folder / _PARAMS).write_text(
+            json.dumps({"k1": K1, "b": B, "passages": len(lengths), "avgdl": avgdl}), "utf-8")
         shutil.rmtree(self._runs)
 
     @staticmethod
@@ -232,13 +236,19 @@ class SparseIndex:
     indices: np.ndarray  # each posting's row (passage), increasing within a column
     data: np.ndarray  # each posting's BM25 score
     size: int  # passages
+    # Terms of each passage and their mean, as the scores were computed with;
+    # None in an index built before they were kept.
+    lengths: np.ndarray | None = None
+    avgdl: float | None = None
     _known: dict[str, int] = field(default_factory=dict, repr=False)  # term -> column, -1: not held
 
     @classmethod
     def load(cls, folder: Path) -> SparseIndex:
         params = json.loads((folder / _PARAMS).read_text("utf-8"))
+        kept = (folder / _LENGTHS).is_file() and "avgdl" in params
         return cls(*(_mapped(folder / name) for name in (_TERMS, _INDPTR, _ROWS, _SCORES)),
-                   size=int(params["passages"]))
+                   size=int(params["passages"]), lengths=_mapped(folder / _LENGTHS) if kept else None,
+                   avgdl=float(params["avgdl"]) if kept else None)
 
     def columns(self, terms: Iterable[str]) -> list[int]:
         """The columns of those `terms` the index holds, each once."""
@@ -262,10 +272,37 @@ class SparseIndex:
         """The BM25 score of every passage (zeros when no term is indexed)."""
         return self._summed(self._joined(np.array(self.columns(terms), dtype=np.int64)))
 
-    def score_rows(self, terms: Iterable[str], rows: np.ndarray) -> np.ndarray:
+    def score_rows(self, terms: Iterable[str], rows: np.ndarray,
+                   within: np.ndarray | None = None) -> np.ndarray:
         """The BM25 score of each of `rows`, every term looked up in its
-        postings (no pass over every passage)."""
-        return self._contribution(np.array(self.columns(terms), dtype=np.int64), rows)
+        postings (no pass over every passage). With `within` (sorted rows
+        that hold `rows`: a question's scope), the score an index of those
+        passages alone would give (`_rescored`): 陈恺 is rare in an archive
+        and names no paragraph of his interview, where he is everywhere."""
+        cols = np.array(self.columns(terms), dtype=np.int64)
+        if within is None:
+            return self._contribution(cols, rows)
+        return self._rescored(cols, rows, within).sum(axis=0, dtype=np.float32)
+
+    def _rescored(self, cols: np.ndarray, rows: np.ndarray, within: np.ndarray) -> np.ndarray:
+        """The score each of `cols` gives each of `rows` in an index of the
+        passages `within` alone (terms x rows): its idf over them, and each
+        passage's length over their mean length. The term count is read
+        back from the stored score (score / idf = tf / (tf + norm), norm from
+        the passage's length), rounded to a whole count. An index without
+        the lengths (built before they were kept) changes the idf only."""
+        scores = self._term_scores(cols, rows).astype(np.float64)
+        stored = idfs(self.indptr[cols + 1] - self.indptr[cols], self.size)[:, None]
+        local = idfs(self._counts_within(cols, within), len(within))[:, None]
+        if self.lengths is None or self.avgdl is None or not len(within):
+            return (scores * np.divide(local, stored, out=np.zeros_like(stored), where=stored > 0)
+                    ).astype(np.float32)
+        length = self.lengths[rows].astype(np.float64)
+        norm = K1 * (1 - B + B * length / self.avgdl)
+        local_norm = K1 * (1 - B + B * length / max(float(self.lengths[within].mean()), 1e-9))
+        share = np.clip(np.divide(scores, stored, out=np.zeros_like(scores), where=stored > 0), 0, 0.999)
+        tf = np.where(scores > 0, np.maximum(np.rint(share * norm / (1 - share)), 1), 0)
+        return (local * tf / (tf + local_norm)).astype(np.float32)
 
     def _postings(self, cols: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Each column's posting list: its rows (sorted) and their scores."""
@@ -308,8 +345,12 @@ class SparseIndex:
         return Match(self, self._summed(joined), common, joined[0], len(rare))
 
     def _contribution(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """The scores `cols` add to each of `rows`: each row looked up in each
-        term's posting list, which is sorted by passage."""
+        """The scores `cols` add to each of `rows`."""
+        return self._term_scores(cols, rows).sum(axis=0, dtype=np.float32)
+
+    def _term_scores(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The score each of `cols` gives each of `rows` (terms x rows): each
+        row looked up in each term's posting list, which is sorted by passage."""
         data, indices, indptr = self.data, self.indices, self.indptr
         starts, ends = indptr[cols], indptr[cols + 1]
         # Where each row would stand in each term's list: one search per term,
@@ -322,27 +363,61 @@ class SparseIndex:
             at[term] = indices[start:end].searchsorted(keys)
         at = np.minimum(at + starts[:, None], ends[:, None] - 1)  # past a list's end: its last entry
         held = indices[at] == rows
-        return np.where(held, data[at], 0).sum(axis=0, dtype=np.float32)
+        return np.where(held, data[at], 0).astype(np.float32)
 
-    def document_frequencies(self, terms: Sequence[str], within: tuple[int, int] | None = None) -> list[int]:
+    def document_frequencies(self, terms: Sequence[str],
+                             within: tuple[int, int] | np.ndarray | None = None) -> list[int]:
         """The passages that hold each of `terms` (0 for a term the index
-        lacks); with `within`, those among rows [start, end)."""
+        lacks); with `within`, those among rows [start, end) or among the
+        sorted rows given."""
         found = self._columns(terms)
         cols = np.array([found[term] for term in terms], dtype=np.int64)
         indptr = self.indptr
         if within is None:
             return np.where(cols >= 0, indptr[cols + 1] - indptr[cols], 0).tolist()
-        start, end = within
-        counts = []
-        for col in cols.tolist():
-            rows = self.indices[indptr[col]:indptr[col + 1]] if col >= 0 else self.indices[:0]
-            counts.append(int(rows.searchsorted(end) - rows.searchsorted(start)))
+        if isinstance(within, tuple):
+            within = np.arange(*within)
+        counts = self._counts_within(np.maximum(cols, 0), within)
+        return np.where(cols >= 0, counts, 0).tolist()
+
+    def _counts_within(self, cols: np.ndarray, within: np.ndarray) -> np.ndarray:
+        """How many of the sorted rows `within` each of `cols` holds. A run of
+        consecutive rows (an article) costs two searches a term; other sets
+        a search of the shorter list in the longer, so the cost is bounded by
+        `within`, not by the corpus."""
+        counts = np.zeros(len(cols), dtype=np.int64)
+        if not len(within):
+            return counts
+        consecutive = int(within[-1]) - int(within[0]) + 1 == len(within)
+        for at, (start, end) in enumerate(zip(self.indptr[cols].tolist(), self.indptr[cols + 1].tolist(),
+                                              strict=True)):
+            rows = self.indices[start:end]
+            if consecutive:
+                counts[at] = rows.searchsorted(within[-1], "right") - rows.searchsorted(within[0])
+            else:
+                counts[at] = np.count_nonzero(members(within, rows) if len(within) < len(rows)
+                                              else members(rows, within))
         return counts
+
+
+def members(values: np.ndarray, sorted_rows: np.ndarray) -> np.ndarray:
+    """Whether each of `values` is in `sorted_rows` (sorted, distinct): a
+    search each, no pass over `sorted_rows`."""
+    if not len(sorted_rows):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_rows, values), len(sorted_rows) - 1)
+    return sorted_rows[at] == values
 
 
 def idf(df: int, n: int) -> float:
     """BM25's (lucene) inverse document frequency."""
     return math.log1p((n - df + 0.5) / (df + 0.5))
+
+
+def idfs(df: np.ndarray, n: int) -> np.ndarray:
+    """`idf` of each of the document frequencies `df` (float64)."""
+    df = np.asarray(df, dtype=np.float64)
+    return np.log1p((n - df + 0.5) / (df + 0.5))
 
 
 @dataclass

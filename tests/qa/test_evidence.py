@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.evidence import TermWeights, asked_kind_words, topic_words
@@ -139,3 +140,19 @@ def test_a_title_word_weighs_halfway_to_its_weight_inside_the_article(fixture_se
     assert other == weights.idf("龙井")  # not a word of the title
     cloud = next(row for row in range(index.size) if index.passages[row].article_id == "cloud-native")
     assert weights.weights_in(["茶"], cloud) == [weights.idf("茶")]  # not that article's title
+
+
+def test_weights_in_a_scope_are_those_over_its_passages_alone(fixture_service: QAService) -> None:
+    index, weights = fixture_service.index, TermWeights(fixture_service.index)
+    assert weights.in_scope(None) is weights
+    tea = next(row for row in range(index.size) if index.passages[row].article_id == "tea")
+    start, end = index.article_rows(tea)
+    scoped = weights.in_scope(np.arange(start, end))
+    held = sum("茶" in weights.text(row) for row in range(start, end))
+    assert scoped.idf("茶") == pytest.approx(math.log(1 + (end - start) / (held + 0.5)))
+    assert scoped.idf("茶") < weights.idf("茶")  # in every other paragraph of the interview, rare beside
+    assert scoped.idf("员工") == pytest.approx(math.log(1 + (end - start) / 0.5))  # held by none
+    everywhere = index.document_frequencies(["茶"])[0]
+    assert weights.idf("茶") == pytest.approx(math.log(1 + index.size / (everywhere + 0.5)))
+    # a title word inside its own article weighs by the article alone
+    assert scoped.weights_in(["茶"], tea) == [pytest.approx(scoped.idf("茶"))]

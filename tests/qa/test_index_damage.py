@@ -32,7 +32,7 @@ def _delete(path: Path) -> None:
     path.unlink()
 
 
-FILES = 27  # in a generation, beside its manifest
+FILES = 29  # in a generation, beside its manifest
 DAMAGE: dict[str, Callable[[Path], None]] = {"truncated": _truncate, "garbled": _garble, "deleted": _delete}
 
 
@@ -58,7 +58,7 @@ def _copy(pristine: Settings, tmp_path: Path) -> tuple[Settings, Path]:
 def test_every_file_of_the_index_is_fingerprinted(pristine: Settings) -> None:
     files = _files(pristine)
     assert {"passages.jsonl", "passages.i8", "passages.faiss", "sentences.i8", "turns.asking.npy",
-            "bm25/scores.npy", "phrases/indptr.npy", "articles.json"} <= set(files)
+            "bm25/scores.npy", "bm25/lengths.npy", "phrases/indptr.npy", "articles.json"} <= set(files)
     assert len(files) == FILES
 
 

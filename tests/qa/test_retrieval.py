@@ -165,10 +165,11 @@ class FixedScores:
         self.size = len(scores)
         self._named = named
 
-    def candidates(self, query: Query, k: int) -> np.ndarray:
-        return np.argsort(-self._scores, kind="stable")[: min(k, self._named or self.size)]
+    def candidates(self, query: Query, k: int, within: np.ndarray | None = None) -> np.ndarray:
+        rows = np.argsort(-self._scores, kind="stable")[: self._named or self.size]
+        return (rows if within is None else rows[np.isin(rows, within)])[:k]
 
-    def score_rows(self, query: Query, rows: np.ndarray) -> np.ndarray:
+    def score_rows(self, query: Query, rows: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
         return self._scores[rows]
 
     def search(self, query: Query, k: int) -> list[Hit]:
@@ -519,3 +520,52 @@ def test_with_one_article_the_prior_changes_no_ranking(tmp_path: Path) -> None:
     with_prior = HybridRetriever([(bm25, 1.0)], articles=ArticlePrior(index, np.array([0])))
     without = HybridRetriever([(bm25, 1.0)])
     assert [h.row for h in with_prior.search(query, 4)] == [h.row for h in without.search(query, 4)]
+
+
+def test_within_one_article_the_prior_is_nothing(prior: ArticlePrior) -> None:
+    # An index of that article alone: no word names fewer than all its articles.
+    query = Query("陈恺之前在哪里工作？", ["陈恺", "之前", "工作"])
+    article = np.array([0, 1, 2])
+    assert prior.weights(query, article).all()  # beside the archive, 陈恺 names it
+    assert not prior.weights(query, article, within=article).any()
+    assert prior.leading_rows(query, within=article).tolist() == []
+    assert not prior.weights(query, np.array([0, 3]), within=np.array([0, 3])).any()  # two: the same
+    six = np.arange(8)  # six articles: a word in one of them names it
+    np.testing.assert_allclose(prior.weights(query, six, within=six), [1, 1, 1, 0.75, 0, 0, 0, 0])
+    assert prior.leading_rows(query, within=six[1:]).tolist() == [1, 2, 3]
+
+
+def test_within_a_scope_each_part_names_its_best_of_the_scope(tmp_path: Path, dense_data) -> None:
+    bm25 = BM25Retriever(_sparse(ARCHIVE, tmp_path))
+    query = Query("陈恺之前在哪里工作？", ["陈恺", "之前", "工作"])
+    within = np.array([1, 2, 3, 6])
+    named = bm25.candidates(query, 2, within)
+    scores = bm25.score_rows(query, within, within)
+    assert named.tolist() == within[np.argsort(-scores, kind="stable")][:2].tolist()
+    assert set(bm25.candidates(query, 10, within)) == {1, 2, 3}  # row 6 holds none of the words
+    passages, sentences, owners, queries = dense_data
+    dense = _dense(passages, sentences, owners)
+    rows = np.array([0, 2, 3, 5, 7, 8, 10, 11])
+    dense_query = Query("q", [], queries[0])
+    best = dense.candidates(dense_query, 4, rows)
+    assert set(best) <= set(rows) and len(best) == 4
+    assert dense.score_rows(dense_query, best).min() >= np.sort(dense.score_rows(dense_query, rows))[-4]
+
+
+def test_a_small_scope_ranks_as_an_index_of_its_passages_alone(tmp_path: Path) -> None:
+    # The interview (rows 0-3) names 灵雀云 in every paragraph; beside an
+    # archive that never does, 灵雀云 outweighs 客户 and the paragraph that
+    # repeats the name would lead. Within the interview it ranks as alone.
+    interview = [["灵雀云", "灵雀云", "产品"], ["灵雀云", "客户", "产品"],
+                 ["灵雀云", "团队"], ["灵雀云", "融资"]]
+    archive = interview + [["客户", f"话题{i}"] for i in range(8)]
+    query = Query("灵雀云的客户", ["灵雀云", "客户"])
+    whole = _sparse(archive, tmp_path / "whole")
+    alone = _sparse(interview, tmp_path / "alone")
+    hybrid = HybridRetriever([(BM25Retriever(whole), 1.0)],
+                             articles=ArticlePrior(whole, np.array([0, *range(4, 12)])))
+    by_itself = HybridRetriever([(BM25Retriever(alone), 1.0)], articles=ArticlePrior(alone, np.array([0])))
+    scoped = hybrid.search(query, 4, within=np.arange(4))
+    expected = by_itself.search(query, 4)
+    assert [h.row for h in scoped] == [h.row for h in expected] and expected[0].row == 1
+    np.testing.assert_allclose([h.score for h in scoped], [h.score for h in expected], atol=1e-3)

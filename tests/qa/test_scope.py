@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
 from qa.errors import InvalidQuestionError
 from qa.records import ArticleInfo
+from qa.runtime import build_index, open_index
 from qa.scope import Scope, ScopeTable
 from qa.service import QAService
+from qa.settings import Settings
+from tests.conftest import FIXTURE_CORPUS, HashingEmbedder
 
 TABLE = ScopeTable(
     [ArticleInfo("a", "A", None, "2019-11-11", None, ("k8s",)),
@@ -54,3 +59,50 @@ def test_an_article_asked_first_gives_way_when_it_does_not_answer(fixture_servic
     elsewhere = fixture_service.ask("普洱茶产于哪里？", article="cloud-native")
     assert elsewhere.answerable and elsewhere.from_elsewhere
     assert elsewhere.passages[0].citation.article_id == "tea"
+
+
+@pytest.fixture(scope="module")
+def tea_alone(tmp_path_factory: pytest.TempPathFactory) -> QAService:
+    """A service over an index of the tea interview alone."""
+    tmp = tmp_path_factory.mktemp("tea-alone")
+    shutil.copy(FIXTURE_CORPUS / "tea.md", tmp / "tea.md")
+    settings = Settings(corpus_dir=tmp, index_dir=tmp / "index", cache_dir=tmp / "cache",
+                        question_log=tmp / "questions.sqlite3")
+    build_index(settings, HashingEmbedder())
+    return QAService(open_index(settings, HashingEmbedder()))
+
+
+@pytest.mark.parametrize("question", ["普洱茶产于哪里？", "泡绿茶的水温多少度？", "Kubernetes 是什么？",
+                                      "茶馆访谈里的龙井产自哪里？", "明前龙井为什么珍贵"])
+def test_a_question_within_an_article_is_answered_as_over_that_article_alone(
+        fixture_service: QAService, tea_alone: QAService, question: str) -> None:
+    # Beside the other articles 茶 is rare; inside the tea interview it is in
+    # every paragraph. Scoped, the words weigh as in an index of the article alone.
+    scoped = fixture_service.ask(question, scope=Scope(articles=("tea",)))
+    alone = tea_alone.ask(question)
+    assert [p.id for p in scoped.passages] == [p.id for p in alone.passages]
+    assert [p.score for p in scoped.passages] == pytest.approx([p.score for p in alone.passages], abs=2e-3)
+    assert scoped.answerable == alone.answerable
+    assert [p.highlights for p in scoped.passages] == [p.highlights for p in alone.passages]
+
+
+@pytest.mark.parametrize(("best_elsewhere", "from_elsewhere"), [("cloud-native", True), ("tea", False)])
+def test_an_article_that_does_not_answer_gives_way_to_another_article_only(
+        fixture_service: QAService, best_elsewhere: str, from_elsewhere: bool) -> None:
+    # The whole index's answer to a question the article does not answer
+    # may come from that article itself, its own names being rare beside the
+    # others: that is no answer from elsewhere.
+    cloud = Scope(articles=("cloud-native",))
+    answers = {"tea": fixture_service.ask("普洱茶产于哪里？"),
+               "cloud-native": fixture_service.ask("Kubernetes 是什么？", scope=cloud)}
+    assert all(a.answerable and a.passages[0].citation.article_id == k for k, a in answers.items())
+    service = QAService(fixture_service.index)
+
+    def answer(question: str, search_text: str, top_k: int, scope: Scope):
+        if scope.articles:  # within the article: no answer
+            return answers["tea"].model_copy(update={"answerable": False, "answer": None})
+        return answers[best_elsewhere]
+
+    service._answer = answer
+    asked = service.ask("普洱茶产于哪里？", article="tea")
+    assert asked.answerable is from_elsewhere and asked.from_elsewhere is from_elsewhere

@@ -116,8 +116,9 @@ def test_best_over_the_budget_counts_the_rarest_terms_only(built: SparseIndex) -
 def test_the_files_are_plain_npy_read_memory_mapped(tmp_path: Path, docs: list[list[str]]) -> None:
     index = _build(tmp_path, docs, 100, 10**9)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "indptr.npy", "params.json", "rows.npy", "scores.npy", "terms.u64.npy"]
-    arrays = {"scores.npy": index.data, "rows.npy": index.indices, "indptr.npy": index.indptr}
+        "indptr.npy", "lengths.npy", "params.json", "rows.npy", "scores.npy", "terms.u64.npy"]
+    arrays = {"scores.npy": index.data, "rows.npy": index.indices, "indptr.npy": index.indptr,
+              "lengths.npy": index.lengths}
     for name, array in arrays.items():
         np.testing.assert_array_equal(array, np.load(tmp_path / name))  # numpy reads them as they are
         assert isinstance(array.base.obj, mmap.mmap) and not array.flags.writeable  # mapped, not copied
@@ -128,3 +129,39 @@ def test_document_frequency_within_a_range_of_rows(tmp_path: Path) -> None:
     assert index.document_frequencies(["茶", "龙井", "咖啡"], (1, 3)) == [1, 1, 0]
     assert index.document_frequencies(["茶"], (0, 4)) == index.document_frequencies(["茶"]) == [3]
     assert index.document_frequencies(["茶"], (2, 3)) == [0]
+
+
+def test_document_frequency_among_given_rows(built: SparseIndex, docs: list[list[str]]) -> None:
+    within = np.array([3, 10, 11, 12, 200, 499])
+    terms = ["w1", "w3", "茶", "nowhere"]
+    expected = [sum(term in docs[row] for row in within) for term in terms]
+    assert built.document_frequencies(terms, within) == expected
+    run = np.arange(40, 90)  # consecutive rows: two searches a term
+    assert built.document_frequencies(terms, run) == built.document_frequencies(terms, (40, 90))
+
+
+@pytest.mark.parametrize("within", [np.arange(120, 160), np.array([0, 5, 9, 77, 78, 300, 498])],
+                         ids=["an article", "scattered rows"])
+@pytest.mark.parametrize("terms", [["w1"], ["w3", "w200", "龙井", "nowhere"], WORDS[:40], ["茶"]])
+def test_scores_within_rows_are_those_of_an_index_of_them_alone(
+        tmp_path: Path, built: SparseIndex, docs: list[list[str]], within: np.ndarray,
+        terms: list[str]) -> None:
+    alone = _build(tmp_path, [docs[row] for row in within], 100, 10**9)
+    rows = within[[2, 0, 5, 2]]
+    expected = alone.scores(terms)[np.searchsorted(within, rows)]
+    # Both sides are read from float16 postings (sparse.POSTING_SCORE).
+    np.testing.assert_allclose(built.score_rows(terms, rows, within), expected, rtol=2.0**-9, atol=1e-4)
+    assert not np.allclose(built.score_rows(WORDS[:40], within), alone.scores(WORDS[:40]), rtol=0.01)
+
+
+def test_an_index_without_lengths_rescales_the_idf_only(tmp_path: Path, docs: list[list[str]]) -> None:
+    index = _build(tmp_path / "new", docs, 100, 10**9)
+    old = _build(tmp_path / "old", docs, 100, 10**9)
+    (tmp_path / "old" / "lengths.npy").unlink()  # as built before the lengths were kept
+    old = SparseIndex.load(tmp_path / "old")
+    assert old.lengths is None and index.lengths is not None
+    within, terms = np.arange(120, 160), ["w3", "w200", "龙井"]
+    ratio = [idf(df, len(within)) / idf(total, index.size) for df, total in
+             zip(index.document_frequencies(terms, within), index.document_frequencies(terms), strict=True)]
+    expected = sum(r * index.score_rows([t], within) for r, t in zip(ratio, terms, strict=True))
+    np.testing.assert_allclose(old.score_rows(terms, within, within), expected, rtol=1e-5)
