@@ -54,7 +54,7 @@ class Dictionary:
 
     def translations(self, word: str) -> frozenset[str]:
         found: set[str] = set()
-        for form in _forms(word):
+        for form in word_forms(word):
             found |= self.renderings.get(form, frozenset())
         return frozenset(found)
 
@@ -108,7 +108,7 @@ def _gloss_words(glosses: str) -> set[str]:
     return words
 
 
-def _forms(word: str) -> set[str]:
+def word_forms(word: str) -> set[str]:
     """The word and its plain stems (projects -> project, released -> release)."""
     forms = {word}
     for ending, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"),
@@ -124,29 +124,39 @@ _ASKING = frozenset({"what", "which", "who", "whom", "whose", "how", "why", "whe
                      "does", "do", "is", "are", "was", "were", "can", "could", "would", "should", "will",
                      "with", "from", "into", "about", "this", "that", "their", "they", "there"})
 MAX_ARTICLE_RENDERINGS = 30
+_CJK_RUN = re.compile(rf"[{CJK_RANGE}]{{2,}}")
 _NAME = re.compile(r"\b(?:[A-Za-z]*\d[\w.]*|[A-Z]{2,}\w*)")
 
 
-def article_words(question: str) -> tuple[list[str], list[frozenset[str]]]:
+def article_words(question: str) -> tuple[list[str], dict[str, frozenset[str]]]:
     """What of an English question can name a Chinese article: its names as
     written (a capitalised word past the first, a word with a digit, an
-    acronym: "FreeDOS", "8800", "RFC"; translations keep them), lower-cased
-    as the index holds them, and the Chinese renderings of each of its other
-    words (创始人, 创办人… for "founders"). Common English words ("before",
-    "work") are left out as written: code and untranslated lines hold them
-    everywhere."""
+    acronym: "FreeDOS", "8800", "RFC"; translations keep them; a Chinese word
+    among the English: "灵雀云"), lower-cased as the index holds them, and
+    the Chinese renderings of each of its other words (founders: 创始人,
+    创办人…). Common English words ("before", "work") are left out as
+    written: code and untranslated lines hold them everywhere."""
     tokens = _WORD.findall(question)
-    names = {t.lower() for t in tokens[1:] if t[0].isupper()} | {m.lower() for m in _NAME.findall(question)}
+    names = ({t.lower() for t in tokens[1:] if t[0].isupper()} | {m.lower() for m in _NAME.findall(question)}
+             | set(_CJK_RUN.findall(question)))
     lexicon = dictionary()
-    renderings = []
+    renderings = {}
     for token in tokens:
         word = token.lower()
         if word in names or word in _ASKING or word in _FRAMING or word in _GLOSS_FILLER or len(word) < 3:
             continue
         found = lexicon.translations(word)
         if 0 < len(found) <= MAX_ARTICLE_RENDERINGS:
-            renderings.append(found)
+            renderings[word] = found
     return sorted(names), renderings
+
+
+def question_words(question: str) -> list[str]:
+    """The lower-cased words of an English question that can say what it is
+    about: not its asking or framing words, nor ones under three letters."""
+    words = (token.lower() for token in _WORD.findall(question))
+    return [w for w in words if len(w) >= 3 and w not in _ASKING and w not in _FRAMING
+            and w not in _GLOSS_FILLER]
 
 
 def found_share(question: str, texts: list[str], stopwords: frozenset[str]) -> float | None:

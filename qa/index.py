@@ -17,6 +17,7 @@ import numpy as np
 
 from embeddings.base import Embedder
 from embeddings.store import VectorIndex, VectorMatrix
+from qa.article_names import ArticleNames, name_words
 from qa.errors import IndexDamagedError
 from qa.generations import current_generation as current_generation  # api.app imports it from here
 from qa.generations import generation_folder
@@ -117,7 +118,7 @@ class Index:
         turns = TurnTable(np.load(folder / "turns.asking.npy"), np.load(folder / "turns.answered_by.npy"))
         hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns,
                                  code_only=np.load(folder / "passages.code.npy"),
-                                 articles=ArticlePrior(words, starts[:-1]))
+                                 articles=ArticlePrior(words, starts[:-1], _names(articles)))
         scopes = ScopeTable(articles, starts, json.loads((folder / "speakers.json").read_text("utf-8")),
                             np.load(folder / "passages.speakers.npy"))
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,
@@ -169,6 +170,13 @@ class Index:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_query(normalize(text))
 
+    def named_article(self, text: str) -> str | None:
+        """The id of the article a question's words name above all others
+        (`ArticlePrior.named`), if any."""
+        articles = self.hybrid.articles
+        found = None if articles is None else articles.named(self.query(text, embed=False))
+        return None if found is None else self.scopes.articles[found].id
+
     def query(self, text: str, embed: bool = True) -> Query:
         """Terms and (unless `embed` is false) the vector of a question."""
         vector = self.embed_query(text) if embed else None
@@ -176,3 +184,8 @@ class Index:
                      phrases=list(dict.fromkeys(phrase_terms(text))),
                      cross_lingual=mostly_cjk(text) != self.corpus_is_cjk,
                      wants_code=asks_for_code(text))
+
+
+def _names(articles: list[ArticleInfo]) -> ArticleNames:
+    """The articles' English names, in row order (`qa.article_names`)."""
+    return ArticleNames.of(name_words(a.id, a.original_url) for a in articles)

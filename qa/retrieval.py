@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from embeddings.store import VectorIndex, VectorMatrix
+from qa.article_names import ArticleNames
 from qa.crosslingual import article_words
 from qa.sparse import Match, SparseIndex, idf, members
 from qa.text import normalize
@@ -172,6 +173,11 @@ ARTICLES_SEARCHED = 3
 ARTICLE_ROWS = 400
 ARTICLE_WORD_SHARE = 0.2
 ARTICLE_POSTINGS = 100_000
+# How far ahead of the next the article a question's words point to must be
+# to be asked first (`ArticlePrior.named`): chosen on the own question files
+# and the archive's, beside the archive (1.15 / 1.3 / 2 / 3 tried; see
+# docs/quality.md), and checked on CMRC 2018 trial.
+NAMED_ARTICLE_LEAD = 1.3
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,7 @@ class ArticlePrior:
 
     index: SparseIndex
     starts: np.ndarray  # first row of each article, in row order
+    names: ArticleNames | None = None  # their English names, for English questions
 
     def of_rows(self, rows: np.ndarray) -> np.ndarray:
         """The article of each of `rows`."""
@@ -223,19 +230,41 @@ class ArticlePrior:
         return scores
 
     def _cross_lingual_scores(self, query: Query, within: np.ndarray | None = None) -> np.ndarray:
-        """An English question over Chinese articles: its names as written,
-        and for each other word its best-scoring Chinese rendering, weighed
-        less the more renderings it has (`qa.crosslingual.article_words`)."""
+        """An English question over Chinese articles, word by word: a name as
+        the passages hold it, any other word by its best-scoring Chinese
+        rendering, weighed less the more renderings it has
+        (`qa.crosslingual.article_words`); either, or a word neither finds,
+        by the articles' English names (`qa.article_names`), whichever
+        scores an article more."""
         names, renderings = article_words(query.text)
+        by_name = self._name_scores(query.text, within)
         scores = np.zeros(len(self.starts), dtype=np.float32)
-        for term_scores in self._term_scores([t for t in query.terms if t in names], within):
-            scores += term_scores
-        for chinese in renderings:
+        for name in names:
+            found = by_name.pop(name, scores)
+            scores = scores + np.maximum(found, next(self._term_scores([name], within), found))
+        for word, chinese in renderings.items():
             best = np.zeros(len(self.starts), dtype=np.float32)
             for term_scores in self._term_scores(sorted(chinese), within):
                 best = np.maximum(best, term_scores)
-            scores += best / math.log(2 + len(chinese))
-        return scores
+            scores = scores + np.maximum(best / math.log(2 + len(chinese)), by_name.pop(word, best * 0))
+        return scores + sum(by_name.values(), np.zeros(len(self.starts), dtype=np.float32))
+
+    def _name_scores(self, question: str, within: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Each English word of the question that articles' names hold
+        (`qa.article_names`), with its score of every article: as a word one
+        passage of the article holds. A word more than ARTICLE_WORD_SHARE of
+        the articles' names hold is left out."""
+        if self.names is None:
+            return {}
+        scope = None if within is None else np.unique(self.of_rows(within))
+        count = len(self.starts) if scope is None else len(scope)
+        found = {}
+        for word, articles in self.names.held(question).items():
+            articles = articles if scope is None else articles[members(articles, scope)]
+            if 0 < len(articles) <= ARTICLE_WORD_SHARE * count:
+                found[word] = np.zeros(len(self.starts), dtype=np.float32)
+                found[word][articles] = idf(len(articles), count) / 2
+        return found
 
     def _term_scores(self, terms: Sequence[str], within: np.ndarray | None = None) -> Iterator[np.ndarray]:
         """Each term's score of every article, the rarest first, until
@@ -254,6 +283,17 @@ class ArticlePrior:
             df = int(np.count_nonzero(held))
             if df <= ARTICLE_WORD_SHARE * count:
                 yield (idf(df, count) * (held / (held + 1.0))).astype(np.float32)
+
+    def named(self, query: Query) -> int | None:
+        """The article the question's words name, when they point to one far
+        more than to any other (NAMED_ARTICLE_LEAD times the next best)."""
+        scores = self.scores(query)
+        if len(scores) < 2:
+            return None
+        second, first = np.partition(scores, len(scores) - 2)[-2:]
+        if first <= 0 or first < NAMED_ARTICLE_LEAD * second:
+            return None
+        return int(np.argmax(scores))
 
     def leading_rows(self, query: Query, within: np.ndarray | None = None) -> np.ndarray:
         """The passages of the ARTICLES_SEARCHED best articles (the first

@@ -86,20 +86,39 @@ class QAService:
         top_k = self._valid_top_k(top_k)
         search_text = self._search_text(question, history)
         self._computed.here = False  # set by `_compute`, in this thread, on a cache miss
-        if article is None:
-            answer = self._answer(question, search_text, top_k, scope)
+        if article is not None:
+            answer = self._article_first(question, search_text, top_k, scope, article, chosen=True)
+        elif not scope and (named := self.index.named_article(search_text)) is not None:
+            answer = self._article_first(question, search_text, top_k, scope, named, chosen=False)
         else:
-            answer = self._answer(question, search_text, top_k, replace(scope, articles=(article,)))
-            if not answer.answerable:
-                elsewhere = self._answer(question, search_text, top_k, scope)
-                if elsewhere.answerable and elsewhere.passages[0].citation.article_id != article:
-                    answer = elsewhere.model_copy(update={"from_elsewhere": True})
+            answer = self._answer(question, search_text, top_k, scope)
         if not self._computed.here:  # repeated question: no work done
             total = (time.perf_counter() - started) * 1000
             answer = answer.model_copy(update={"timings_ms": {"cache": total, "total": total}})
         return answer
 
-    def _compute(self, question: str, search_text: str, top_k: int, scope: Scope) -> Answer:
+    def _article_first(self, question: str, search_text: str, top_k: int, scope: Scope, article: str,
+                       chosen: bool) -> Answer:
+        """The answer from `article` first, and from another article of
+        `scope` only when it does not answer and one does. An article the
+        asker `chosen` (the widget's page) weighs words as over it alone and
+        marks the other's answer `from_elsewhere`; one the question's words
+        name above all others (`Index.named_article`: "灵雀云" beside an
+        archive) is only searched first."""
+        answer = self._answer(question, search_text, top_k, replace(scope, articles=(article,)), chosen)
+        if answer.answerable:
+            return answer
+        elsewhere = self._answer(question, search_text, top_k, scope)
+        if not elsewhere.answerable or elsewhere.passages[0].citation.article_id == article:
+            return answer
+        return elsewhere.model_copy(update={"from_elsewhere": True}) if chosen else elsewhere
+
+    def _compute(self, question: str, search_text: str, top_k: int, scope: Scope,
+                 weigh_in_scope: bool = True) -> Answer:
+        """The answer from the passages of `scope`, its words weighed over
+        them (`weigh_in_scope`) or over the whole index: a named article's
+        (`_article_first`) weigh as everywhere (CMRC trial answer@1 0.837
+        weighed in the named article, 0.843 over all)."""
         self._computed.here = True
         timings: dict[str, float] = {}
         clock = time.perf_counter()
@@ -117,7 +136,7 @@ class QAService:
 
         clock = time.perf_counter()
         # In a scope, words weigh as over its passages alone, as in its search.
-        weights = self._weights.in_scope(self.index.statistics_rows(scope))
+        weights = self._weights.in_scope(self.index.statistics_rows(scope) if weigh_in_scope else None)
         words = weights.words(search_text)
         topic = topic_words(search_text, words)
         hits = self._introduction_first(extract.expected_kind(question), topic, hits)

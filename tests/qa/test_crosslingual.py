@@ -67,5 +67,5 @@ def test_article_words_are_names_as_written_and_renderings_of_the_rest(
     found, renderings = article_words(question)
     assert found == names
     if rendered:
-        assert any(rendered in chinese for chinese in renderings)
-    assert all(0 < len(chinese) <= MAX_ARTICLE_RENDERINGS for chinese in renderings)
+        assert any(rendered in chinese for chinese in renderings.values())
+    assert all(0 < len(chinese) <= MAX_ARTICLE_RENDERINGS for chinese in renderings.values())

@@ -10,6 +10,7 @@ import pytest
 
 from embeddings.base import l2_normalize
 from embeddings.store import VectorIndex, VectorMatrix
+from qa.article_names import ArticleNames
 from qa.retrieval import (
     ArticlePrior,
     ArticleTopics,
@@ -491,6 +492,27 @@ def test_a_cross_lingual_question_counts_its_names_and_the_renderings_of_its_wor
     assert int(np.argmax(scores)) == 0  # the name, as written
     assert 0 < scores[1] < scores[0]  # 宣布 renders "announced", one of its several renderings
     assert scores[2] == 0  # common English words name no article: code and untranslated lines hold them
+
+
+def test_an_english_question_finds_an_article_by_its_english_name(tmp_path: Path) -> None:
+    docs = [["灵雀云", "cto"], ["fugue", "cto"], *[[f"话题{i}"] for i in range(8)]]
+    names = ArticleNames.of([{"alauda", "interview"}, {"emacs", "cto"}, *[{f"topic{i}"} for i in range(8)]])
+    prior = ArticlePrior(_sparse(docs, tmp_path), np.arange(10), names)
+    english = Query("Who is the CTO of Alauda?", ["cto", "alauda"], cross_lingual=True)
+    scores = prior.scores(english)
+    # CTO is in both articles' text (and in the second's name: counted once);
+    # Alauda only in the first's name.
+    assert int(np.argmax(scores)) == 0
+    assert scores[0] > scores[1] > 0
+    without_names = ArticlePrior(prior.index, np.arange(10)).scores(english)
+    assert without_names[0] == without_names[1]
+    assert prior.named(english) == 0
+
+
+def test_the_article_a_question_names_above_all_others(prior: ArticlePrior) -> None:
+    assert prior.named(Query("陈恺是谁？", ["陈恺"])) == 0
+    assert prior.named(Query("之前", ["之前"])) is None  # three articles alike: none named
+    assert prior.named(Query("其他", ["其他"])) is None  # a word most articles hold
 
 
 def test_the_best_articles_give_all_their_passages_as_candidates(prior: ArticlePrior) -> None:

@@ -1,0 +1,25 @@
+"""The English names of Chinese articles (`qa.article_names`)."""
+
+from __future__ import annotations
+
+from qa.article_names import ArticleNames, name_words
+
+
+def test_the_name_is_the_file_names_words_and_the_original_urls_path() -> None:
+    words = name_words("20191111 How to Install Caddy Web Server",
+                       "https://opensource.com/article/19/11/caddy-https-certificates")
+    assert {"caddy", "install", "server", "https", "certificates", "certificate"} <= words
+    assert "opensource" not in words  # the host: one site holds hundreds of articles
+    assert name_words("alauda-chenkai-interview", None) >= {"alauda", "chenkai", "interview"}
+
+
+def test_a_question_word_finds_the_articles_whose_name_holds_any_of_its_forms() -> None:
+    names = ArticleNames.of([name_words("alauda-chenkai-interview", None),
+                             name_words("20190607 Free and Open Source Trello Alternatives", None),
+                             name_words("20191111 Projects to try", None)])
+    held = names.held("What open source projects has Alauda released?")
+    assert held["alauda"].tolist() == [0]
+    assert held["projects"].tolist() == [2]
+    assert held["open"].tolist() == [1]
+    assert "what" not in held and "has" not in held  # asking words name nothing
+    assert names.count == 3
