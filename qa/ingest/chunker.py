@@ -36,6 +36,9 @@ from qa.text import ends_sentence, sentence_spans
 
 _LINE_BREAK = re.compile(r"\s*\n\s*")  # a line break in a block's text, with the white space around it
 _SOURCE_LINE_END = re.compile(r"\r\n?|\n")  # how markdown-it counts source lines
+# A paragraph of addresses alone (a video's, a page's) is no prose: kept
+# like code, as context, never an answer of its own.
+_URLS_ALONE = re.compile(r"\s*(?:(?:https?|ftp)://\S+\s*)+")
 _COMMA_SPLIT = re.compile(r"[，、,：:]")
 _LEADS_IN = ("：", ":")
 
@@ -205,7 +208,8 @@ def _block_content(tokens: Sequence[Token], i: int) -> tuple[str, list[str], boo
     block of text; None for any other token."""
     token = tokens[i]
     if token.type == "inline" and tokens[i - 1].type == "paragraph_open":
-        return (*_inline_text(token), False)
+        text, links = _inline_text(token)
+        return text, links, bool(_URLS_ALONE.fullmatch(text))
     if token.type in ("fence", "code_block"):
         return _code_text(token.content), [], True
     if token.type == "html_block":
