@@ -797,3 +797,13 @@ def test_spans_count_crlf_line_ends() -> None:
     passages = chunk_article(article)
     assert [p.text for p in passages] == [first.strip(), second.strip()]
     assert [article.source[slice(*p.span)] for p in passages] == [first, second]
+
+
+def test_a_paragraph_of_addresses_alone_is_kept_as_code_not_prose() -> None:
+    passages = _chunk("视频演示如下，作者在其中一步步安装了整个系统：\n\nhttps://youtu.be/kZPtFMWsyv4\n\n"
+                      "安装完成后，重启电脑即可进入新的桌面环境，所有软件都已经准备就绪。\n")
+    [video] = [p for p in passages if "youtu.be" in p.text]
+    sentences = sentence_spans(video.text)
+    url_sentence = next(n for n, (s, e) in enumerate(sentences) if "youtu.be" in video.text[s:e])
+    assert url_sentence in video.code  # context, never the answer sentence
+    assert not any(p.code for p in passages if "youtu.be" not in p.text)  # prose stays prose
