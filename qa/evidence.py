@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -148,14 +149,15 @@ class TermWeights:
         total = sum(self.idf(w) for w in words)
         return sum(self.idf(w) for w in words if w in text) / total
 
-    def loose_coverage(self, words: list[str], row: int) -> float:
+    def loose_coverage(self, words: list[str], row: int, implied: str = "") -> float:
         """`coverage` of passage `row`, where a word it lacks still earns half
         its weight times the share of its characters it holds: paraphrases
         often keep a character (苦头 / 痛苦, 一统江湖 / 一统), and a topic the
-        articles never name (营收, 融资, CEO) mostly does not."""
+        articles never name (营收, 融资, CEO) mostly does not. `implied`: a
+        word the passage says without its letters (`qa.works_where`)."""
         if not words:
             return 0.0
-        text = self.text(row)
+        text = f"{self.text(row)}\n{implied}" if implied else self.text(row)
         weights = self.weights_in(words, row)
         earned = 0.0
         for word, weight in zip(words, weights, strict=True):
@@ -198,7 +200,7 @@ def topic_words(question: str, words: list[str]) -> list[str]:
 
 
 def confidence(index: Index, weights: TermWeights, query: Query, words: list[str],
-               rows: list[int]) -> float:
+               rows: list[int], implied: Sequence[str] = ()) -> float:
     """How sure we are that the best passages answer, 0 to 1.
 
     Retrieval always returns *something*, and cosine scores of unanswerable
@@ -212,7 +214,8 @@ def confidence(index: Index, weights: TermWeights, query: Query, words: list[str
     language than the articles, its words are looked for through a
     dictionary (`qa.crosslingual`): the model's cosines of an English question
     to Chinese text say little there. Only when none of its words is known
-    does the best sentence's cosine decide.
+    does the best sentence's cosine decide. `implied`: for each of `rows`,
+    a word of the question its passage says without its letters, or "".
     """
     if not rows:
         return 0.0
@@ -223,7 +226,8 @@ def confidence(index: Index, weights: TermWeights, query: Query, words: list[str
         if share is not None:
             return CROSS_LINGUAL_WEIGHT * share
         return _on_scale(best, index.cross_lingual_cosines)
-    lexical = max(weights.loose_coverage(words, r) for r in read)
+    said = [*implied, *[""] * len(read)]
+    lexical = max(weights.loose_coverage(words, r, said[k]) for k, r in enumerate(read))
     if index.answer_cosines is None:
         return lexical
     return 0.5 * lexical + 0.5 * _on_scale(best, index.answer_cosines)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa import extract, who_is
+from qa import extract, who_is, works_where
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
 from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
@@ -140,7 +140,9 @@ class QAService:
         words = weights.words(search_text)
         topic = topic_words(search_text, words)
         hits = self._introduction_first(extract.expected_kind(question), topic, hits)
-        sure = confidence(self.index, weights, query, topic, [h.row for h in hits])
+        implied = works_where.implied_verb(question, topic, [weights.sentences(h.row) for h in hits])
+        hits, implied = works_where.employer_first(hits, implied)
+        sure = confidence(self.index, weights, query, topic, [h.row for h in hits], implied)
         hits = hits[:top_k]
         asked, inputs = self._extraction_inputs(question, search_text, words, query, hits, weights)
         chosen = [extract.choose(asked, passage) for passage in inputs]

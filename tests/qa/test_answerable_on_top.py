@@ -1,9 +1,7 @@
 """No refusal when the answer is on top (issue 21, item 2), with the real
 bundled model over the seed interview.
 
-Each question below is pinned to what it should get. Those the service does
-not get yet are strict xfails with the measured reason: they fail the day
-they pass, so that the marker goes."""
+Each question below is pinned to what it should get."""
 
 from __future__ import annotations
 
@@ -62,31 +60,30 @@ def test_the_words_that_ask_need_not_be_in_the_passage(seed_service: QAService) 
     assert "商业版" in answer.passages[0].text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "refused, confidence 0.36 < 0.45: 工作, which no passage says (the interview says 曾在微软 Azure "
-    "从事……研究), weighs 4.1 of the words' 5.3, and the best sentence's e5 cosine is 0.88-0.89 (0.31 on "
-    "the 0.86-0.96 scale). Weighing 工作 less answers the unanswerable '陈恺在微软工作了多少年？' too: only "
-    "the kind asked (where, not how long) tells them apart, and the cue patterns cannot yet"))
 def test_where_the_interviewee_worked_before(seed_service: QAService) -> None:
+    """工作 is never said: "曾在微软 Azure 从事……研究" names where he worked (`qa.works_where`)."""
     answer = seed_service.ask("陈恺之前在哪里工作？")
     assert answer.answerable
     assert "微软 Azure" in _answer_text(answer)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "refused, confidence 0.37: 工作 is missing as above, and the top passage is p10 (a quote of his on "
-    "Kubernetes); p1's '陈恺——灵雀云的 CTO' ranks third"))
+def test_how_long_he_worked_there_is_not_where(seed_service: QAService) -> None:
+    """The passage that names his employer does not say how long he worked
+    there: 工作 counts as found only for a question that asks where."""
+    answer = seed_service.ask("陈恺在微软工作了多少年？")
+    assert not answer.answerable, _answer_text(answer)
+
+
 def test_which_company_the_interviewee_works_for(seed_service: QAService) -> None:
+    """p1's "陈恺——灵雀云的 CTO" ranks third, below a quote on 公司 that profit from open source."""
     answer = seed_service.ask("陈恺在哪家公司工作？")
     assert answer.answerable
     assert "灵雀云的 CTO" in _answer_text(answer) or "灵雀云的创始人" in _answer_text(answer)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "answered from p2, the author's '……创始人之一的陈恺，我之前并没有直接接触过' (灵雀云 four times, "
-    "创始人, 之前; hybrid 0.95), while p3 with 微软 Azure ranks second (0.67); taking a lower passage's "
-    "sentence lowered answer@1 at every margin tried (README, 'The answer sentence')"))
 def test_where_the_founding_team_worked_before(seed_service: QAService) -> None:
+    """The author's "……灵雀云的创始人之一的陈恺，我之前并没有直接接触过" ranks
+    first; it names 灵雀云, which the question names, as his employer."""
     answer = seed_service.ask("灵雀云的创始团队之前在哪里工作？")
     assert answer.answerable
     assert "微软 Azure" in _answer_text(answer), _answer_text(answer)

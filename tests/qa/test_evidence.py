@@ -76,6 +76,13 @@ def test_loose_coverage_gives_a_missing_word_half_credit_per_shared_character(we
     assert weights.loose_coverage([], row) == 0.0
 
 
+def test_a_word_the_passage_implies_counts_as_found(weights: TermWeights) -> None:
+    """`qa.works_where`: "曾在微软……" says where someone worked without 工作."""
+    row = next(r for r, p in enumerate(weights._index.passages) if "龙井" in p.text)
+    assert weights.loose_coverage(["龙井", "员工"], row, implied="员工") == 1.0
+    assert weights.loose_coverage(["龙井", "员工"], row, implied="工作") < 1.0
+
+
 def test_a_word_with_a_digit_inside_is_not_a_versioned_name(weights: TermWeights) -> None:
     # "K8s" is one word (Kubernetes), not the name "K" at version 8
     assert weights.words("k8s 赢了编排大战") == ["kubernetes", "赢", "编排", "大战"]
