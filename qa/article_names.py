@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from qa.crosslingual import question_words, word_forms
+from qa.crosslingual import unrendered_words, word_forms
 
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
@@ -57,10 +57,11 @@ class ArticleNames:
         return cls({w: np.array(a, dtype=np.int64) for w, a in holders.items()}, count)
 
     def held(self, question: str) -> dict[str, np.ndarray]:
-        """For each word of an English question that some article's name
-        holds (in any of its forms), those articles."""
+        """For each name-like word of an English question
+        (`qa.crosslingual.unrendered_words`) that some article's name holds
+        (in any of its forms), those articles."""
         found = {}
-        for word in question_words(question):
+        for word in unrendered_words(question):
             holding = [self.holders[form] for form in word_forms(word) if form in self.holders]
             if holding:
                 found[word] = np.unique(np.concatenate(holding))

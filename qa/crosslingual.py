@@ -151,12 +151,17 @@ def article_words(question: str) -> tuple[list[str], dict[str, frozenset[str]]]:
     return sorted(names), renderings
 
 
-def question_words(question: str) -> list[str]:
-    """The lower-cased words of an English question that can say what it is
-    about: not its asking or framing words, nor ones under three letters."""
+def unrendered_words(question: str) -> list[str]:
+    """The lower-cased words of an English question that only an English
+    text can hold: its names ("Alauda", "Caddy", "RFC"), and words the
+    dictionary cannot render ("sudoers"). Its common words ("open",
+    "projects") are found through their renderings instead: the file names
+    of English originals hold them everywhere."""
+    names, _ = article_words(question)
+    lexicon = dictionary()
     words = (token.lower() for token in _WORD.findall(question))
     return [w for w in words if len(w) >= 3 and w not in _ASKING and w not in _FRAMING
-            and w not in _GLOSS_FILLER]
+            and w not in _GLOSS_FILLER and (w in names or not lexicon.translations(w))]
 
 
 def found_share(question: str, texts: list[str], stopwords: frozenset[str]) -> float | None:

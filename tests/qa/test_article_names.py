@@ -13,13 +13,14 @@ def test_the_name_is_the_file_names_words_and_the_original_urls_path() -> None:
     assert name_words("alauda-chenkai-interview", None) >= {"alauda", "chenkai", "interview"}
 
 
-def test_a_question_word_finds_the_articles_whose_name_holds_any_of_its_forms() -> None:
+def test_a_name_finds_the_articles_whose_name_holds_any_of_its_forms() -> None:
     names = ArticleNames.of([name_words("alauda-chenkai-interview", None),
                              name_words("20190607 Free and Open Source Trello Alternatives", None),
-                             name_words("20191111 Projects to try", None)])
+                             name_words("20191111 Editing sudoers files", None)])
     held = names.held("What open source projects has Alauda released?")
     assert held["alauda"].tolist() == [0]
-    assert held["projects"].tolist() == [2]
-    assert held["open"].tolist() == [1]
-    assert "what" not in held and "has" not in held  # asking words name nothing
+    # Common words are found through their Chinese renderings, not in names:
+    # the file names of English originals hold them everywhere.
+    assert set(held) == {"alauda"}
+    assert names.held("When two settings in the sudoers file conflict?")["sudoers"].tolist() == [2]
     assert names.count == 3

@@ -3,8 +3,6 @@ it first (`Index.named_article`, `QAService._article_first`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from qa.runtime import build_index, open_index
