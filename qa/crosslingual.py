@@ -159,9 +159,15 @@ def unrendered_words(question: str) -> list[str]:
     of English originals hold them everywhere."""
     names, _ = article_words(question)
     lexicon = dictionary()
-    words = (token.lower() for token in _WORD.findall(question))
-    return [w for w in words if len(w) >= 3 and w not in _ASKING and w not in _FRAMING
-            and w not in _GLOSS_FILLER and (w in names or not lexicon.translations(w))]
+    tokens = _WORD.findall(question)
+    words = [w for w in (token.lower() for token in tokens) if len(w) >= 3 and w not in _ASKING
+             and w not in _FRAMING and w not in _GLOSS_FILLER and (w in names or not lexicon.translations(w))]
+    return words + _joined_names(tokens)
+
+
+def _joined_names(tokens: list[str]) -> list[str]:
+    """Names of several words joined as a slug writes them: "Chen Kai" -> "chenkai"."""
+    return ["".join(run) for run in _capitalised_runs(tokens) if len(run) > 1]
 
 
 def found_share(question: str, texts: list[str], stopwords: frozenset[str]) -> float | None:
@@ -196,12 +202,21 @@ def _rendered(renderings: frozenset[str], texts: list[str]) -> bool:
 def _names_found(tokens: list[str], texts: list[str], lexicon: Dictionary) -> set[str]:
     """Words of capitalised runs ("Chen Kai") whose pinyin one of `texts` spells."""
     found: set[str] = set()
+    for run in _capitalised_runs(tokens):
+        if any(lexicon.spells("".join(run), text) for text in texts):
+            found.update(run)
+    return found
+
+
+def _capitalised_runs(tokens: list[str]) -> list[list[str]]:
+    """Runs of capitalised words past the first, lower-cased: [["chen", "kai"]]."""
+    runs: list[list[str]] = []
     run: list[str] = []
     for position, token in enumerate([*tokens, ""]):
         if position > 0 and token[:1].isupper() and token.isalpha():
             run.append(token.lower())
             continue
-        if run and any(lexicon.spells("".join(run), text) for text in texts):
-            found.update(run)
+        if run:
+            runs.append(run)
         run = []
-    return found
+    return runs

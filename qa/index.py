@@ -26,6 +26,7 @@ from qa.passage_store import PassageStore
 from qa.records import ArticleInfo
 from qa.retrieval import (
     HYBRID_WEIGHTS,
+    NAMED_ARTICLE_ROWS,
     ArticlePrior,
     ArticleTopics,
     BM25Retriever,
@@ -172,10 +173,13 @@ class Index:
 
     def named_article(self, text: str) -> str | None:
         """The id of the article a question's words name above all others
-        (`ArticlePrior.named`), if any."""
+        (`ArticlePrior.named`), if it has NAMED_ARTICLE_ROWS passages or more."""
         articles = self.hybrid.articles
         found = None if articles is None else articles.named(self.query(text, embed=False))
-        return None if found is None else self.scopes.articles[found].id
+        if found is None:
+            return None
+        start, end = articles.rows_of(found)
+        return self.scopes.articles[found].id if end - start >= NAMED_ARTICLE_ROWS else None
 
     def query(self, text: str, embed: bool = True) -> Query:
         """Terms and (unless `embed` is false) the vector of a question."""

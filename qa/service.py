@@ -99,13 +99,12 @@ class QAService:
 
     def _article_first(self, question: str, search_text: str, top_k: int, scope: Scope, article: str,
                        chosen: bool) -> Answer:
-        """The answer from `article` first, and from another article of
-        `scope` only when it does not answer and one does. An article the
-        asker `chosen` (the widget's page) weighs words as over it alone and
-        marks the other's answer `from_elsewhere`; one the question's words
-        name above all others (`Index.named_article`: "灵雀云" beside an
-        archive) is only searched first."""
-        answer = self._answer(question, search_text, top_k, replace(scope, articles=(article,)), chosen)
+        """The answer from `article`, weighed as over it alone, and from
+        another article of `scope` only when it does not answer and one does:
+        marked `from_elsewhere` when the asker `chosen` the article (the
+        widget's page); not so for one the question's words name above all
+        others (`Index.named_article`: "灵雀云" beside an archive)."""
+        answer = self._answer(question, search_text, top_k, replace(scope, articles=(article,)))
         if answer.answerable:
             return answer
         elsewhere = self._answer(question, search_text, top_k, scope)
@@ -113,12 +112,7 @@ class QAService:
             return answer
         return elsewhere.model_copy(update={"from_elsewhere": True}) if chosen else elsewhere
 
-    def _compute(self, question: str, search_text: str, top_k: int, scope: Scope,
-                 weigh_in_scope: bool = True) -> Answer:
-        """The answer from the passages of `scope`, its words weighed over
-        them (`weigh_in_scope`) or over the whole index: a named article's
-        (`_article_first`) weigh as everywhere (CMRC trial answer@1 0.837
-        weighed in the named article, 0.843 over all)."""
+    def _compute(self, question: str, search_text: str, top_k: int, scope: Scope) -> Answer:
         self._computed.here = True
         timings: dict[str, float] = {}
         clock = time.perf_counter()
@@ -136,7 +130,7 @@ class QAService:
 
         clock = time.perf_counter()
         # In a scope, words weigh as over its passages alone, as in its search.
-        weights = self._weights.in_scope(self.index.statistics_rows(scope) if weigh_in_scope else None)
+        weights = self._weights.in_scope(self.index.statistics_rows(scope))
         words = weights.words(search_text)
         topic = topic_words(search_text, words)
         hits = self._introduction_first(extract.expected_kind(question), topic, hits)

@@ -23,4 +23,6 @@ def test_a_name_finds_the_articles_whose_name_holds_any_of_its_forms() -> None:
     # the file names of English originals hold them everywhere.
     assert set(held) == {"alauda"}
     assert names.held("When two settings in the sudoers file conflict?")["sudoers"].tolist() == [2]
+    # A name of several words is also looked for as a slug writes it.
+    assert names.held("What did the author and Chen Kai drink?")["chenkai"].tolist() == [0]
     assert names.count == 3

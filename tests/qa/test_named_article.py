@@ -3,8 +3,11 @@ it first (`Index.named_article`, `QAService._article_first`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from qa.retrieval import NAMED_ARTICLE_ROWS
 from qa.runtime import build_index, open_index
 from qa.service import QAService
 from tests.conftest import HashingEmbedder, _settings
@@ -26,7 +29,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> QAService:
     corpus = tmp / "corpus"
     corpus.mkdir()
     for name, (title, text) in ARTICLES.items():
-        (corpus / f"{name}.md").write_text(f"---\ntitle: {title}\n---\n\n{text}\n", encoding="utf-8")
+        # NAMED_ARTICLE_ROWS passages or more: a few make no index of their own.
+        more = "".join(f"{title}的第 {i} 个话题：这一段和其余段落说的都不一样，编号 {i} 就是它的名字。\n\n"
+                       for i in range(NAMED_ARTICLE_ROWS))
+        (corpus / f"{name}.md").write_text(f"---\ntitle: {title}\n---\n\n{text}\n\n{more}", encoding="utf-8")
     settings = _settings(tmp, corpus)
     build_index(settings, HashingEmbedder())
     return QAService(open_index(settings, HashingEmbedder()))
@@ -35,6 +41,18 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> QAService:
 def test_a_word_only_one_article_holds_names_it(service: QAService) -> None:
     assert service.index.named_article("普洱茶产于哪里？") == "tea-house"
     assert service.index.named_article("证书要怎么申请？") is None  # two articles alike
+
+
+def test_an_article_of_a_few_passages_is_not_asked_alone(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, (title, text) in ARTICLES.items():
+        (corpus / f"{name}.md").write_text(f"---\ntitle: {title}\n---\n\n{text}\n", encoding="utf-8")
+    settings = _settings(tmp_path, corpus)
+    build_index(settings, HashingEmbedder())
+    index = open_index(settings, HashingEmbedder())
+    assert index.hybrid.articles.named(index.query("普洱茶产于哪里？", embed=False)) is not None
+    assert index.named_article("普洱茶产于哪里？") is None  # one passage: the whole index sees all of it
 
 
 def test_an_english_question_names_an_article_by_its_file_name(service: QAService) -> None:

@@ -591,3 +591,4 @@ def test_a_small_scope_ranks_as_an_index_of_its_passages_alone(tmp_path: Path) -
     expected = by_itself.search(query, 4)
     assert [h.row for h in scoped] == [h.row for h in expected] and expected[0].row == 1
     np.testing.assert_allclose([h.score for h in scoped], [h.score for h in expected], atol=1e-3)
+

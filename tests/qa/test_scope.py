@@ -98,7 +98,7 @@ def test_an_article_that_does_not_answer_gives_way_to_another_article_only(
     assert all(a.answerable and a.passages[0].citation.article_id == k for k, a in answers.items())
     service = QAService(fixture_service.index)
 
-    def answer(question: str, search_text: str, top_k: int, scope: Scope, weigh_in_scope: bool = True):
+    def answer(question: str, search_text: str, top_k: int, scope: Scope):
         if scope.articles:  # within the article: no answer
             return answers["tea"].model_copy(update={"answerable": False, "answer": None})
         return answers[best_elsewhere]
