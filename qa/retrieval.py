@@ -244,10 +244,11 @@ class ArticlePrior:
         scores an article more."""
         names, renderings = article_words(query.text)
         by_name = self._name_scores(query.text, within)
-        scores = np.zeros(len(self.starts), dtype=np.float32)
+        nothing = np.zeros(len(self.starts), dtype=np.float32)
+        scores = nothing.copy()
         for name in names:
-            found = by_name.pop(name, scores)
-            scores = scores + np.maximum(found, next(self._term_scores([name], within), found))
+            found = by_name.pop(name, nothing)
+            scores += np.maximum(found, next(self._term_scores([name], within), nothing))
         for word, chinese in renderings.items():
             best = np.zeros(len(self.starts), dtype=np.float32)
             for term_scores in self._term_scores(sorted(chinese), within):

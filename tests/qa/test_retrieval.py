@@ -509,6 +509,19 @@ def test_an_english_question_finds_an_article_by_its_english_name(tmp_path: Path
     assert prior.named(english) == 0
 
 
+def test_an_english_questions_names_add_up(tmp_path: Path) -> None:
+    docs = [["freedos", "项目"], ["altair", "电脑"], *[[f"话题{i}"] for i in range(8)]]
+    prior = ArticlePrior(_sparse(docs, tmp_path), np.arange(10), ArticleNames.of([set()] * 10))
+
+    def scores(text: str, terms: list[str]) -> np.ndarray:
+        return prior.scores(Query(text, terms, cross_lingual=True))
+
+    both = scores("Did FreeDOS run on the Altair?", ["freedos", "altair"])
+    apart = scores("Did FreeDOS run?", ["freedos"]) + scores("On the Altair?", ["altair"])
+    np.testing.assert_allclose(both, apart)
+    assert both[0] == both[1] > 0
+
+
 def test_the_article_a_question_names_above_all_others(prior: ArticlePrior) -> None:
     assert prior.named(Query("陈恺是谁？", ["陈恺"])) == 0
     assert prior.named(Query("之前", ["之前"])) is None  # three articles alike: none named
