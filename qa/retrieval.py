@@ -176,7 +176,7 @@ ARTICLE_POSTINGS = 100_000
 # How far ahead of the next the article a question's words point to must be
 # to be asked first (`ArticlePrior.named`): chosen on the own question files
 # and the archive's, beside the archive (1.15 / 1.3 / 2 / 3 tried; see
-# docs/quality.md), and checked on CMRC 2018 trial.
+# docs/quality.md), and checked on CMRC 2018 trial and DRCD dev.
 NAMED_ARTICLE_LEAD = 1.3
 # A question is asked of the article it names only when that article has
 # this many passages or more: a few passages make no index of their own (their
@@ -250,11 +250,11 @@ class ArticlePrior:
             found = by_name.pop(name, nothing)
             scores += np.maximum(found, next(self._term_scores([name], within), nothing))
         for word, chinese in renderings.items():
-            best = np.zeros(len(self.starts), dtype=np.float32)
+            best = nothing
             for term_scores in self._term_scores(sorted(chinese), within):
                 best = np.maximum(best, term_scores)
-            scores = scores + np.maximum(best / math.log(2 + len(chinese)), by_name.pop(word, best * 0))
-        return scores + sum(by_name.values(), np.zeros(len(self.starts), dtype=np.float32))
+            scores += np.maximum(best / math.log(2 + len(chinese)), by_name.pop(word, nothing))
+        return scores + sum(by_name.values(), nothing)
 
     def _name_scores(self, question: str, within: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Each English word of the question that articles' names hold
