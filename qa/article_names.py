@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from qa.crosslingual import unrendered_words, word_forms
+from qa.crosslingual import word_forms
 
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
@@ -56,12 +56,12 @@ class ArticleNames:
                 holders[word].append(article)
         return cls({w: np.array(a, dtype=np.int64) for w, a in holders.items()}, count)
 
-    def held(self, question: str) -> dict[str, np.ndarray]:
-        """For each name-like word of an English question
-        (`qa.crosslingual.unrendered_words`) that some article's name holds
+    def held(self, words: Iterable[str]) -> dict[str, np.ndarray]:
+        """For each of `words` (an English question's name-like words:
+        `qa.crosslingual.unrendered_words`) that some article's name holds
         (in any of its forms), those articles."""
         found = {}
-        for word in unrendered_words(question):
+        for word in words:
             holding = [self.holders[form] for form in word_forms(word) if form in self.holders]
             if holding:
                 found[word] = np.unique(np.concatenate(holding))

@@ -23,6 +23,7 @@ import gzip
 import math
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -151,13 +152,14 @@ def article_words(question: str) -> tuple[list[str], dict[str, frozenset[str]]]:
     return sorted(names), renderings
 
 
-def unrendered_words(question: str) -> list[str]:
+def unrendered_words(question: str, names: Collection[str] | None = None) -> list[str]:
     """The lower-cased words of an English question that only an English
-    text can hold: its names ("Alauda", "Caddy", "RFC"), and words the
-    dictionary cannot render ("sudoers"). Its common words ("open",
-    "projects") are found through their renderings instead: the file names
-    of English originals hold them everywhere."""
-    names, _ = article_words(question)
+    text can hold: its names ("Alauda", "Caddy", "RFC"; `article_words`'
+    first part, when the caller has it), and words the dictionary cannot
+    render ("sudoers"). Its common words ("open", "projects") are found
+    through their renderings instead: the file names of English originals
+    hold them everywhere."""
+    names = article_words(question)[0] if names is None else names
     lexicon = dictionary()
     tokens = _WORD.findall(question)
     words = [w for w in (token.lower() for token in tokens) if len(w) >= 3 and w not in _ASKING

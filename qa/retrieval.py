@@ -23,7 +23,7 @@ import numpy as np
 
 from embeddings.store import VectorIndex, VectorMatrix
 from qa.article_names import ArticleNames
-from qa.crosslingual import article_words
+from qa.crosslingual import article_words, unrendered_words
 from qa.sparse import Match, SparseIndex, idf, members
 from qa.text import normalize
 from qa.turn_ranking import TurnTable, answers_first, with_answers
@@ -243,7 +243,7 @@ class ArticlePrior:
         by the articles' English names (`qa.article_names`), whichever
         scores an article more."""
         names, renderings = article_words(query.text)
-        by_name = self._name_scores(query.text, within)
+        by_name = self._name_scores(unrendered_words(query.text, names), within)
         nothing = np.zeros(len(self.starts), dtype=np.float32)
         scores = nothing.copy()
         for name in names:
@@ -256,17 +256,17 @@ class ArticlePrior:
             scores += np.maximum(best / math.log(2 + len(chinese)), by_name.pop(word, nothing))
         return scores + sum(by_name.values(), nothing)
 
-    def _name_scores(self, question: str, within: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Each English word of the question that articles' names hold
-        (`qa.article_names`), with its score of every article: as a word one
-        passage of the article holds. A word more than ARTICLE_WORD_SHARE of
-        the articles' names hold is left out."""
+    def _name_scores(self, words: list[str], within: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Each of `words` (an English question's, `unrendered_words`) that
+        articles' names hold (`qa.article_names`), with its score of every
+        article: as a word one passage of the article holds. A word more than
+        ARTICLE_WORD_SHARE of the articles' names hold is left out."""
         if self.names is None:
             return {}
         scope = None if within is None else np.unique(self.of_rows(within))
         count = len(self.starts) if scope is None else len(scope)
         found = {}
-        for word, articles in self.names.held(question).items():
+        for word, articles in self.names.held(words).items():
             articles = articles if scope is None else articles[members(articles, scope)]
             if 0 < len(articles) <= ARTICLE_WORD_SHARE * count:
                 found[word] = np.zeros(len(self.starts), dtype=np.float32)
