@@ -3,11 +3,13 @@
 Indexes the seed interview (`corpus/*.md`) together with the real archive
 `../shared/bench/lctt-2019/` (all of it, or the months of `--months`), with
 the embedding cache kept in `var/cache` so that a second run embeds nothing
-(with `--months`, those months and the 41 articles the archive's question
-set asks about),
+(with `--months`, those months and the 66 articles the archive's question
+sets ask about),
 then runs `qa eval`'s measure on the own question files (`corpus/questions*.yaml`),
 on each again with the interview asked first (the widget's `data-article`),
-and on the archive's own question set (`bench/data/lctt-2019-questions.yaml`).
+on the archive's own question set (`bench/data/lctt-2019-questions.yaml`),
+and on the held-out English sets (`bench/data/lctt-2019-english.yaml`,
+`bench/data/interview-english.yaml`).
 Prints one JSON line per set.
 """
 
@@ -31,6 +33,8 @@ ARCHIVE = ROOT.parent / "shared" / "bench" / "lctt-2019"
 SEED = "alauda-chenkai-interview"
 OWN_SETS = ("questions.yaml", "questions-extra.yaml", "questions-heldout.yaml")
 ARCHIVE_SET = ROOT / "bench" / "data" / "lctt-2019-questions.yaml"
+EXTRA_SETS = (ROOT / "bench" / "data" / "lctt-2019-english.yaml",
+              ROOT / "bench" / "data" / "interview-english.yaml")
 SHOWN = ("hit@1", "hit@5", "mrr", "answer@1", "answer@1_given_passage", "no_answer_recall",
          "false_no_answer", "latency_ms")
 
@@ -44,7 +48,8 @@ def lay_out(folder: Path, months: list[str] | None) -> int:
     folder.mkdir(parents=True)
     for article in sorted((ROOT / "corpus").glob("*.md")):
         (folder / article.name).symlink_to(article)
-    questions = yaml.safe_load(ARCHIVE_SET.read_text("utf-8"))
+    questions = [item for path in (ARCHIVE_SET, *EXTRA_SETS)
+                 for item in yaml.safe_load(path.read_text("utf-8"))]
     asked = {item["article"] for item in questions if item.get("article")}
     for article in sorted(ARCHIVE.glob("*/*.md")):
         relative = article.relative_to(ARCHIVE)
@@ -72,6 +77,7 @@ def main() -> None:
     runs = [(name, ROOT / "corpus" / name, None) for name in OWN_SETS]
     runs += [(f"{name} (interview first)", ROOT / "corpus" / name, SEED) for name in OWN_SETS]
     runs.append((ARCHIVE_SET.name, ARCHIVE_SET, None))
+    runs += [(path.name, path, None) for path in EXTRA_SETS]
     for name, path, article in runs:
         service.forget_answers()  # a set asked before would answer from the cache, in no time
         metrics = evaluate_questions(service, load_questions(path), article=article)
