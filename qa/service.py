@@ -120,7 +120,7 @@ class QAService:
         terms = _ms_since(clock)
 
         clock = time.perf_counter()
-        query.vector = self.index.embed_query(search_text)
+        query.vector = self.index.query_vector(query)
         timings["embed"] = _ms_since(clock)
 
         clock = time.perf_counter()

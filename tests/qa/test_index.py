@@ -252,6 +252,17 @@ def test_query_has_terms_and_vector(loaded: Index, hashing: type[Embedder]) -> N
     assert index.query("K8s 由谁维护？", embed=False).vector is None
 
 
+def test_an_english_question_is_embedded_with_its_gloss(loaded: Index, hashing: type[Embedder]) -> None:
+    # Over Chinese articles, the model meets an English question halfway when
+    # a Chinese word follows each of its words (`qa.gloss`).
+    query = loaded.query("Who maintains Kubernetes?")
+    assert query.cross_lingual
+    # 维护 is the rendering of "maintain" that the articles hold; Kubernetes is not repeated.
+    np.testing.assert_allclose(query.vector, hashing().embed_query("Who maintains Kubernetes? 维护"))
+    chinese = loaded.query("谁维护 Kubernetes？")
+    np.testing.assert_allclose(chinese.vector, hashing().embed_query(normalize("谁维护 Kubernetes？")))
+
+
 def test_missing_index_is_reported_with_the_command_that_builds_it(
     fixture_settings: Settings, hashing: type[Embedder]
 ) -> None:
