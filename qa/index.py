@@ -174,20 +174,27 @@ class Index:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_query(normalize(text))
 
-    def query_vector(self, query: Query) -> np.ndarray:
+    def query_vector(self, query: Query, within: np.ndarray | None = None) -> np.ndarray:
         """The vector of a prepared question: an English one over Chinese
-        articles followed by its Chinese gloss (`qa.gloss`)."""
+        articles followed by its Chinese gloss (`qa.gloss`). With `within`
+        (a scope's rows, `statistics_rows`), its words are rendered as over
+        those passages alone: asked of the interview, as over the interview."""
         if not (query.cross_lingual and self.corpus_is_cjk):
             return self.embed_query(query.text)
-        return self.embed_query(glossed(query.text, partial(self._frequencies, query)))
+        return self.embed_query(glossed(query.text, partial(self._frequencies, query, within)))
 
-    def _frequencies(self, query: Query, words: Sequence[str]) -> list[tuple[int, int]]:
-        """How many passages of the articles `query` points to, and of the
-        whole index, hold each of `words`."""
+    def _frequencies(self, query: Query, within: np.ndarray | None,
+                     words: Sequence[str]) -> list[tuple[int, int]]:
+        """How many passages hold each of `words`: of the articles `query`
+        points to and of the whole index, or, with `within`, of those rows (twice)."""
+        words = list(words)
+        if within is not None:
+            held = self.document_frequencies(words, within)
+            return list(zip(held, held, strict=True))
         articles = self.hybrid.articles
         leading = np.sort(articles.leading_rows(query)) if articles is not None else np.zeros(0, np.int64)
-        near = self.document_frequencies(list(words), leading) if len(leading) else [0] * len(words)
-        return list(zip(near, self.document_frequencies(list(words)), strict=True))
+        near = self.document_frequencies(words, leading) if len(leading) else [0] * len(words)
+        return list(zip(near, self.document_frequencies(words), strict=True))
 
     def named_article(self, text: str) -> str | None:
         """The id of the article a question's words name above all others

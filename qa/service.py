@@ -120,7 +120,7 @@ class QAService:
         terms = _ms_since(clock)
 
         clock = time.perf_counter()
-        query.vector = self.index.query_vector(query)
+        query.vector = self.index.query_vector(query, self.index.statistics_rows(scope))
         timings["embed"] = _ms_since(clock)
 
         clock = time.perf_counter()

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
 
 from qa.gloss import gloss, glossed
+from qa.runtime import build_index, open_index
+from qa.scope import Scope
+from qa.service import QAService
+from tests.conftest import HashingEmbedder, _settings
 
 
 def held(near: dict[str, int], everywhere: dict[str, int] | None = None):
@@ -51,3 +59,29 @@ def test_the_gloss_follows_the_question_without_its_names_again() -> None:
     text = glossed("What is the essence of ACP 2.0?", held({"本质": 2}))
     assert text == "What is the essence of ACP 2.0? 本质"
     assert glossed("What is ACP 2.0?", held({})) == "What is ACP 2.0?"
+
+
+def test_asked_of_one_article_its_words_are_rendered_as_over_that_article(tmp_path: Path) -> None:
+    # 行号 (a line number; CC-CEDICT also glosses it "company") fills the code
+    # article; asked of the interview, "company" is its 公司, as over it alone.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "interview.md").write_text("---\ntitle: 访谈\n---\n\n他在这家公司做了十年工程师。\n",
+                                         encoding="utf-8")
+    code = "".join(f"第 {i} 段：编辑器左边显示行号，第 {i} 个行号可以点击。\n\n" for i in range(5))
+    (corpus / "editor.md").write_text(f"---\ntitle: 编辑器\n---\n\n{code}", encoding="utf-8")
+    settings = _settings(tmp_path, corpus)
+    build_index(settings, HashingEmbedder())
+    index = open_index(settings, HashingEmbedder())
+    query = index.query("Which company?", embed=False)
+    interview = index.scopes.rows(Scope(articles=("interview",)))
+    assert glossed(query.text, partial(index._frequencies, query, None)) == "Which company? 行号"
+    assert glossed(query.text, partial(index._frequencies, query, interview)) == "Which company? 公司"
+    np.testing.assert_allclose(index.query_vector(query, interview),
+                               HashingEmbedder().embed_query("Which company? 公司"))
+    # The service asks the article's way when the widget names it (`data-article`).
+    embedded: list[str] = []
+    embed = index.embed_query
+    index.embed_query = lambda text: embedded.append(text) or embed(text)  # type: ignore[method-assign]
+    QAService(index).ask("Which company?", article="interview")
+    assert embedded[0] == "Which company? 公司"

@@ -73,7 +73,10 @@ def tea_alone(tmp_path_factory: pytest.TempPathFactory) -> QAService:
 
 
 @pytest.mark.parametrize("question", ["普洱茶产于哪里？", "泡绿茶的水温多少度？", "Kubernetes 是什么？",
-                                      "茶馆访谈里的龙井产自哪里？", "明前龙井为什么珍贵"])
+                                      "茶馆访谈里的龙井产自哪里？", "明前龙井为什么珍贵",
+                                      # glossed with the words the article holds (`qa.gloss`)
+                                      "How hot should the water be for green tea?",
+                                      "Why is Longjing picked before Qingming precious?"])
 def test_a_question_within_an_article_is_answered_as_over_that_article_alone(
         fixture_service: QAService, tea_alone: QAService, question: str) -> None:
     # Beside the other articles 茶 is rare; inside the tea interview it is in
