@@ -149,6 +149,10 @@ class TermWeights:
         total = sum(self.idf(w) for w in words)
         return sum(self.idf(w) for w in words if w in text) / total
 
+    def best_sentence_coverage(self, words: list[str], row: int) -> float:
+        """`coverage` of passage `row`'s best sentence (`qa.focus`)."""
+        return max((self.coverage(words, sentence) for sentence in self.sentences(row)), default=0.0)
+
     def loose_coverage(self, words: list[str], row: int, implied: str = "") -> float:
         """`coverage` of passage `row`, where a word it lacks still earns half
         its weight times the share of its characters it holds: paraphrases

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa import extract, who_is, works_where
+from qa import extract, focus, who_is, works_where
 from qa.answer import Answer, AnswerText, Citation, RankedPassage, Turn
 from qa.citations import cited_url
 from qa.errors import InvalidQuestionError, PassageNotFoundError
@@ -125,13 +125,18 @@ class QAService:
 
         clock = time.perf_counter()
         # Answerability reads the best CONFIDENCE_ROWS passages, whatever top_k asks to show.
-        hits = self.index.search(query, max(top_k, CONFIDENCE_ROWS), exhaustive=self.exhaustive, scope=scope)
+        read = max(top_k, CONFIDENCE_ROWS)
+        hits = self.index.search(query, max(read, focus.FOCUS_ROWS), exhaustive=self.exhaustive, scope=scope)
         timings["search"] = terms + _ms_since(clock)
 
         clock = time.perf_counter()
         # In a scope, words weigh as over its passages alone, as in its search.
         weights = self._weights.in_scope(self.index.statistics_rows(scope))
         words = weights.words(search_text)
+        if not query.cross_lingual:  # an English question's words are in no Chinese sentence
+            hits = focus.focused_first(hits, lambda row: weights.best_sentence_coverage(words, row),
+                                       self._answer_of)
+        hits = hits[:read]
         topic = topic_words(search_text, words)
         hits = self._introduction_first(extract.expected_kind(question), topic, hits)
         implied = works_where.implied_verb(question, topic, [weights.sentences(h.row) for h in hits])
@@ -156,6 +161,11 @@ class QAService:
         timings["total"] = sum(timings.values())
         return Answer(question=question, answerable=answerable, answer=answer,
                       passages=passages, timings_ms={k: round(v, 3) for k, v in timings.items()})
+
+    def _answer_of(self, row: int) -> int | None:
+        """The row of the passage that answers passage `row` (an interviewer's question or a set-up)."""
+        answer = self.index.passages[row].answered_by
+        return None if answer is None else self.index.passages.row_of(answer)
 
     def _introduction_first(self, kind: str, topic: list[str], hits: list[Hit]) -> list[Hit]:
         """For "陈恺是谁？", the passage that introduces him first (`qa.who_is`)."""
