@@ -113,7 +113,8 @@ class Index:
         topics = ArticleTopics(starts[:-1], [comparable(a.title) for a in articles])
         words = SparseIndex.load(folder / "bm25")
         bm25 = BM25Retriever(words, topics)
-        phrases = PhraseRetriever(SparseIndex.load(folder / "phrases"))
+        phrase_index = SparseIndex.load(folder / "phrases")
+        phrases = PhraseRetriever(phrase_index)
         start = np.load(folder / "sentences.start.npy")
         dense = DenseRetriever(VectorMatrix.open(folder / "passages.i8", embedder.dim),
                                VectorIndex.load(folder / "passages.faiss"),
@@ -122,7 +123,7 @@ class Index:
         turns = TurnTable(np.load(folder / "turns.asking.npy"), np.load(folder / "turns.answered_by.npy"))
         hybrid = HybridRetriever([(parts[name], w) for name, w in HYBRID_WEIGHTS.items()], turns,
                                  code_only=np.load(folder / "passages.code.npy"),
-                                 articles=ArticlePrior(words, starts[:-1], _names(articles)))
+                                 articles=ArticlePrior(words, starts[:-1], _names(articles), phrase_index))
         scopes = ScopeTable(articles, starts, json.loads((folder / "speakers.json").read_text("utf-8")),
                             np.load(folder / "passages.speakers.npy"))
         return cls(folder, manifest, {a.id: a for a in articles}, passages, embedder, tokenizer,

@@ -58,3 +58,13 @@ def phrase_terms(text: str) -> list[str]:
         for n in (2, 3):
             terms += ["".join(units[i : i + n]) for i in range(len(units) - n + 1)]
     return terms
+
+
+# A span the question quotes: “后 Kubernetes”, 「…」, 『…』, 《大众电子》, "…".
+_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
+
+
+def quoted_spans(text: str) -> list[str]:
+    """What a question quotes: a coinage, a title or a name it cites as
+    written ("什么是“后 Kubernetes”？"), which the articles hold as a phrase."""
+    return _QUOTED.findall(text)

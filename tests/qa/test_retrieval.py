@@ -25,7 +25,7 @@ from qa.retrieval import (
     top_hits,
 )
 from qa.sparse import SparseBuilder, SparseIndex
-from qa.terms import lexical_terms, phrase_terms, query_terms
+from qa.terms import lexical_terms, phrase_terms, query_terms, quoted_spans
 from qa.tokenize import Tokenizer
 from qa.turn_ranking import TurnTable
 
@@ -492,6 +492,28 @@ def test_a_cross_lingual_question_counts_its_names_and_the_renderings_of_its_wor
     assert int(np.argmax(scores)) == 0  # the name, as written
     assert 0 < scores[1] < scores[0]  # 宣布 renders "announced", one of its several renderings
     assert scores[2] == 0  # common English words name no article: code and untranslated lines hold them
+
+
+@pytest.mark.parametrize(("question", "spans"), [
+    ("什么是“后 Kubernetes”？", ["后 Kubernetes"]),
+    ("《大众电子》在哪一期推出了 Altair？", ["大众电子"]),
+    ("「小米」和\"ACP\"是什么", ["小米", "ACP"]),
+    ("“a”不算", []),  # one character cites nothing
+    ("Kubernetes 是什么？", []),
+])
+def test_quoted_spans(question: str, spans: list[str]) -> None:
+    assert quoted_spans(question) == spans
+
+
+def test_a_quoted_coinage_names_the_article_that_coins_it(tmp_path: Path) -> None:
+    # 后 and kubernetes are in every article; only the interview holds them as one phrase.
+    words = [["后", "kubernetes"]] * 10
+    phrases = [["后kubernetes"], *[["kubernetes后"]] * 9]
+    prior = ArticlePrior(_sparse(words, tmp_path / "words"), np.arange(10),
+                         phrases=_sparse(phrases, tmp_path / "phrases"))
+    query = Query("什么是“后 Kubernetes”？", ["后", "kubernetes"])
+    assert prior.named(query) == 0
+    assert ArticlePrior(prior.index, np.arange(10)).named(query) is None  # without the phrase index
 
 
 def test_an_english_question_finds_an_article_by_its_english_name(tmp_path: Path) -> None:
