@@ -120,7 +120,9 @@ class QAService:
         terms = _ms_since(clock)
 
         clock = time.perf_counter()
-        query.vector = self.index.query_vector(query, self.index.statistics_rows(scope))
+        # In a scope, words weigh as over its passages alone, as in its search.
+        statistics = self.index.statistics_rows(scope)
+        query.vector = self.index.query_vector(query, statistics)
         timings["embed"] = _ms_since(clock)
 
         clock = time.perf_counter()
@@ -130,8 +132,7 @@ class QAService:
         timings["search"] = terms + _ms_since(clock)
 
         clock = time.perf_counter()
-        # In a scope, words weigh as over its passages alone, as in its search.
-        weights = self._weights.in_scope(self.index.statistics_rows(scope))
+        weights = self._weights.in_scope(statistics)
         words = weights.words(search_text)
         if not query.cross_lingual:  # an English question's words are in no Chinese sentence
             hits = focus.focused_first(hits, lambda row: weights.best_sentence_coverage(words, row),
