@@ -152,6 +152,13 @@ class Index:
         articles = self.hybrid.articles
         return (0, self.size) if articles is None else articles.bounds(row)
 
+    def answering_row(self, row: int) -> int | None:
+        """The row of the passage that answers passage `row` (an interviewer's
+        question or a set-up, `qa.turn_ranking`), if any."""
+        turns = self.hybrid.turns
+        answer = -1 if turns is None else int(turns.answered_by[row])
+        return None if answer < 0 else answer
+
     def passage_cosines(self, query: Query, rows: np.ndarray) -> np.ndarray:
         return self.dense.passage_cosines(query, rows)
 

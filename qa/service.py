@@ -136,7 +136,7 @@ class QAService:
         words = weights.words(search_text)
         if not query.cross_lingual:  # an English question's words are in no Chinese sentence
             hits = focus.focused_first(hits, lambda row: weights.best_sentence_coverage(words, row),
-                                       self._answer_of)
+                                       self.index.answering_row)
         hits = hits[:read]
         topic = topic_words(search_text, words)
         hits = self._introduction_first(extract.expected_kind(question), topic, hits)
@@ -162,11 +162,6 @@ class QAService:
         timings["total"] = sum(timings.values())
         return Answer(question=question, answerable=answerable, answer=answer,
                       passages=passages, timings_ms={k: round(v, 3) for k, v in timings.items()})
-
-    def _answer_of(self, row: int) -> int | None:
-        """The row of the passage that answers passage `row` (an interviewer's question or a set-up)."""
-        answer = self.index.passages[row].answered_by
-        return None if answer is None else self.index.passages.row_of(answer)
 
     def _introduction_first(self, kind: str, topic: list[str], hits: list[Hit]) -> list[Hit]:
         """For "陈恺是谁？", the passage that introduces him first (`qa.who_is`)."""
